@@ -1,0 +1,45 @@
+"""The executor interface and the one function every worker runs per trial."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ablations.store import ResultStore
+from ablations.trial import TrialConfig
+
+OnResult = Callable[[dict[str, Any]], None]
+
+
+def execute_one(trial: TrialConfig, store: ResultStore, artifacts_dir: Path) -> dict[str, Any] | None:
+    """Claim, run, store atomically, release. None if another process holds the trial."""
+    from ablations.runner import run_trial
+
+    if not store.claim(trial.trial_id):
+        return None
+    try:
+        record = run_trial(trial, artifacts_dir=artifacts_dir)
+        store.put(record)
+        return record
+    finally:
+        store.release(trial.trial_id)
+
+
+class Executor(ABC):
+    """Runs a list of trials, reporting each stored record through ``on_result``."""
+
+    def __init__(self, *, jobs: int = 1, **options: Any) -> None:
+        self.jobs = jobs
+        self.options = options
+
+    @abstractmethod
+    def run(
+        self,
+        trials: Sequence[TrialConfig],
+        *,
+        store: ResultStore,
+        artifacts_dir: Path,
+        on_result: OnResult,
+    ) -> None: ...

@@ -1,0 +1,60 @@
+"""The interface every model family implements."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    import keras
+
+    from ablations.datasets import Splits
+    from ablations.settings import CoreSettings
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelFamily:
+    """A family of models with its own settings.
+
+    Subclasses set ``Params`` and implement :meth:`build`. The hooks with defaults let a family
+    take several inputs (:meth:`inputs`), give several outputs (:meth:`compile_args`,
+    :meth:`targets`) or fit preprocessing layers on training data (:meth:`adapt`).
+    """
+
+    name: ClassVar[str] = ""
+    Params: ClassVar[type[BaseModel]] = NoParams
+
+    def finalize(self, core: CoreSettings, params: BaseModel) -> BaseModel:
+        """Resolve "auto" choices and check combinations; raise SettingsError if impossible."""
+        return params
+
+    def build(self, core: CoreSettings, params: Any, splits: Splits) -> keras.Model:
+        raise NotImplementedError
+
+    def inputs(self, x: np.ndarray, params: Any, splits: Splits) -> Any:
+        """What ``model.fit`` receives as x; a dict for multi-input models."""
+        return x
+
+    def targets(self, y: Any, params: Any) -> Any:
+        """What ``model.fit`` receives as y; a dict for multi-output models."""
+        return y
+
+    def compile_args(self, params: Any, loss: Any, metrics: list[Any]) -> dict[str, Any]:
+        return {"loss": loss, "metrics": metrics}
+
+    def adapt(self, model: keras.Model, x_train: np.ndarray, params: Any) -> None:
+        """Fit preprocessing state on the training split only (never validation or test)."""
+
+
+def output_layer(task: str, n_classes: int | None, name: str = "output") -> keras.layers.Layer:
+    """The head the task needs: softmax over classes, or one linear unit."""
+    import keras
+
+    if task == "classification":
+        return keras.layers.Dense(n_classes, activation="softmax", name=name)
+    return keras.layers.Dense(1, name=name)

@@ -1,0 +1,54 @@
+"""Write ``reports/<matrix>.md`` for each matrix; same results, byte-identical pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ablations.reporting.context import ReportContext
+from ablations.reporting.results import profile_records, trial_frame
+from ablations.reporting.tables import cell_summary, markdown_table, metric_columns
+
+
+def build_context(matrix: Any, profile: str, runs_dir: Path, out_dir: Path) -> ReportContext:
+    _, records = profile_records(matrix, profile, runs_dir)
+    axes = list(matrix.profile(profile).axes)
+    return ReportContext(
+        matrix=matrix,
+        profile=profile,
+        records=records,
+        frame=trial_frame(records, axes),
+        axes=axes,
+        out_dir=out_dir,
+        figure_dir=out_dir / matrix.name,
+    )
+
+
+def render_page(ctx: ReportContext) -> str:
+    from ablations.reporting import SECTIONS
+
+    matrix = ctx.matrix
+    frame = ctx.frame
+    metrics = metric_columns(frame)
+    parts = [
+        f"# {matrix.name}\n",
+        f"{matrix.spec.description.strip()}\n" if matrix.spec.description else "",
+        f"Profile `{ctx.profile}`: {frame['cell_id'].nunique()} cells x "
+        f"{len(matrix.profile(ctx.profile).seeds)} seeds = {len(frame)} trials. "
+        f"Status: {', '.join(f'{n} {s}' for s, n in sorted(frame['status'].value_counts().items()))}.\n",
+        "## Test metrics per cell\n",
+        "Mean ± standard deviation over the seeds that finished (`ok`); other outcomes are "
+        "counted under *problems*, never dropped.\n",
+        markdown_table(cell_summary(frame, ctx.axes, metrics)) + "\n",
+    ]
+    for name in getattr(matrix.spec, "report_sections", []):
+        parts.append(SECTIONS.get(name)(ctx))
+    return "\n".join(p for p in parts if p).rstrip() + "\n"
+
+
+def write_matrix_report(matrix: Any, profile: str, runs_dir: Path, out_dir: Path) -> Path:
+    ctx = build_context(matrix, profile, runs_dir, out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{matrix.name}.md"
+    path.write_text(render_page(ctx), encoding="utf-8")
+    return path

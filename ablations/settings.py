@@ -1,0 +1,144 @@
+"""The settings of one trial: a flat, validated, frozen set of named values.
+
+Core settings (data, optimization, callbacks) live in :class:`CoreSettings`; each model family
+adds its own pydantic ``Params`` class. Every key of a matrix's ``fixed`` table and every axis
+is one of these names, so the matrix loader can reject an unknown name before anything runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ablations.datasets import DATASETS
+
+Loss = Literal["cross_entropy", "squared_error", "absolute_error"]
+TASK_LOSSES = {
+    "classification": ("cross_entropy", "squared_error"),
+    "regression": ("squared_error", "absolute_error"),
+}
+TASK_METRICS = {
+    "classification": ("loss", "accuracy"),
+    "regression": ("loss", "mse", "mae"),
+}
+DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "squared_error"}
+
+
+class CoreSettings(BaseModel):
+    """Settings every trial has, whatever its model."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: str
+    model: str = "mlp"
+    backend: Literal["tensorflow", "jax", "torch"] = "tensorflow"
+    device: Literal["cpu", "gpu"] = "cpu"
+    # Data: the split is fixed by split_seed, so training seeds measure training variance only.
+    normalization: Literal["none", "minmax", "zscore"] = "zscore"
+    test_fraction: float = Field(0.2, gt=0, lt=1)
+    validation_fraction: float = Field(0.2, gt=0, lt=1)
+    split_seed: int = Field(42, ge=0)
+    max_train_samples: int | None = Field(None, ge=1)
+    # Optimization. loss None means the task's usual loss (cross-entropy / squared error).
+    loss: Loss | None = None
+    optimizer: Literal["sgd", "adam", "nadam", "rmsprop", "adamw"] = "adam"
+    learning_rate: float = Field(1e-3, gt=0, le=10)
+    momentum: float = Field(0.0, ge=0, lt=1)
+    epochs: int = Field(20, ge=1, le=10_000)
+    batch_size: int = Field(32, ge=1, le=1_000_000)
+    # Several steps per compiled call; measured here to halve steady epochs, identical weights.
+    steps_per_execution: int = Field(32, ge=1, le=10_000)
+    # Callbacks of the course: EarlyStopping (patience None disables), best-weights checkpoint,
+    # optional TensorBoard logs with the HParams dashboard. TerminateOnNaN is always on.
+    early_stopping_monitor: Literal["val_loss", "val_accuracy", "val_mae", "val_mse"] = "val_loss"
+    early_stopping_min_delta: float = Field(0.0, ge=0)
+    early_stopping_patience: int | None = Field(5, ge=0)
+    checkpoint: bool = True
+    tensorboard: bool = False
+    # Wall-clock budget for training; exceeded, the trial stops and is recorded as timeout.
+    time_limit_s: float | None = Field(None, gt=0)
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, value: str) -> str:
+        if value not in DATASETS:
+            raise ValueError(f"unknown dataset {value!r}; known: {', '.join(sorted(DATASETS))}")
+        return value
+
+    @property
+    def task(self) -> str:
+        return DATASETS[self.dataset].task
+
+    @property
+    def resolved_loss(self) -> str:
+        return self.loss or DEFAULT_LOSS[self.task]
+
+
+CORE_FIELDS = frozenset(CoreSettings.model_fields)
+
+
+class SettingsError(ValueError):
+    """Invalid settings; ``field`` names the offending setting, ``allowed`` what would do."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _first_error(exc: ValidationError, prefix: str = "") -> SettingsError:
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"]) or prefix
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting"
+    elif "input" in error and error["type"] not in ("missing",):
+        message = f"{message} (got {error['input']!r})"
+    return SettingsError(field, message)
+
+
+def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
+    """Validate a flat dict of settings and return it complete (every default filled in).
+
+    Raises :class:`SettingsError` naming the first bad field and what it accepts.
+    """
+    from ablations.models import MODELS
+
+    core_values = {k: v for k, v in values.items() if k in CORE_FIELDS}
+    model_values = {k: v for k, v in values.items() if k not in CORE_FIELDS}
+    try:
+        core = CoreSettings(**core_values)
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+    if core.model not in MODELS:
+        raise SettingsError("model", f"unknown model {core.model!r}; known: {', '.join(MODELS.names())}")
+    family = MODELS.get(core.model)
+    unknown = sorted(set(model_values) - set(family.Params.model_fields))
+    if unknown:
+        known = sorted(CORE_FIELDS | set(family.Params.model_fields))
+        raise SettingsError(
+            unknown[0], f"unknown setting for model {core.model!r}; known settings: {', '.join(known)}"
+        )
+    try:
+        params = family.Params(**model_values)
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+    loss = core.resolved_loss
+    if loss not in TASK_LOSSES[core.task]:
+        raise SettingsError(
+            "loss",
+            f"{loss!r} does not fit {core.task} data set {core.dataset!r}; "
+            f"allowed: {', '.join(TASK_LOSSES[core.task])}",
+        )
+    metric = core.early_stopping_monitor.removeprefix("val_")
+    if metric not in TASK_METRICS[core.task]:
+        raise SettingsError(
+            "early_stopping_monitor",
+            f"{core.early_stopping_monitor!r} is not recorded for {core.task}; allowed: "
+            + ", ".join(f"val_{m}" for m in TASK_METRICS[core.task]),
+        )
+    params = family.finalize(core, params)
+    resolved = core.model_dump() | params.model_dump()
+    resolved["loss"] = loss
+    return dict(sorted(resolved.items()))

@@ -1,0 +1,287 @@
+"""Matrix files: load, validate the whole file, expand a profile into trials.
+
+A matrix file (TOML) holds ``seeds``, ``fixed`` settings, ``axes`` whose Cartesian product gives
+the cells, ``[[exclude]]`` / ``[[include]]`` rules and named
+``profiles`` that override any of those. Every error is a :class:`MatrixError`: one line naming
+the file, the field path and what is allowed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ablations.datasets import DATASETS
+from ablations.settings import SettingsError, resolve_settings
+from ablations.trial import TrialConfig, canonical_json
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+Scalar = str | int | float | bool
+DEFAULT_PROFILE = "default"
+MAX_CELLS_HARD = 1_000_000
+
+
+class MatrixError(ValueError):
+    """A matrix file that cannot run; ``str()`` is the one line the CLI prints."""
+
+    def __init__(self, path: Path | str, field: str, message: str) -> None:
+        self.path, self.field, self.message = str(path), field, message
+        super().__init__(f"{path}: {field}: {message}" if field else f"{path}: {message}")
+
+
+class ProfileSpec(BaseModel):
+    """Overrides of the base matrix; ``axes`` replaces or adds axes, ``fixed`` settles them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    seeds: list[int] | None = Field(None, min_length=1)
+    fixed: dict[str, Scalar] = {}
+    axes: dict[str, list[Scalar]] = {}
+    exclude: list[dict[str, Scalar]] | None = None
+    include: list[dict[str, Scalar]] | None = None
+    cell_limit: int | None = Field(None, ge=1, le=MAX_CELLS_HARD)
+
+
+class MatrixFile(BaseModel):
+    """The schema of a matrix file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = ""
+    kind: Literal["trials"] = "trials"
+    seeds: list[int] = Field(min_length=1)
+    cell_limit: int = Field(2000, ge=1, le=MAX_CELLS_HARD)
+    fixed: dict[str, Scalar] = {}
+    axes: dict[str, list[Scalar]] = {}
+    exclude: list[dict[str, Scalar]] = []
+    include: list[dict[str, Scalar]] = []
+    profiles: dict[str, ProfileSpec] = {}
+    report_sections: list[str] = []
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A profile with the base matrix's values filled in; ``prefix`` locates its fields."""
+
+    name: str
+    seeds: list[int]
+    fixed: dict[str, Any]
+    axes: dict[str, list[Any]]
+    exclude: list[dict[str, Any]]
+    include: list[dict[str, Any]]
+    cell_limit: int
+    where: dict[str, str]  # setting or rule -> the file path of the table it came from
+
+    def n_product(self) -> int:
+        n = 1
+        for values in self.axes.values():
+            n *= len(values)
+        return n
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class Matrix:
+    """A validated matrix file. ``trials(profile)`` expands one profile deterministically."""
+
+    def __init__(self, path: Path, spec: MatrixFile) -> None:
+        self.path = path
+        self.name = path.stem
+        self.spec = spec
+
+    # -- profiles ---------------------------------------------------------------------------
+    def profile_names(self) -> list[str]:
+        return [DEFAULT_PROFILE] + sorted(p for p in self.spec.profiles if p != DEFAULT_PROFILE)
+
+    def profile(self, name: str) -> Profile:
+        spec = self.spec
+        where = {f"fixed.{k}": f"fixed.{k}" for k in spec.fixed} | {
+            f"axes.{k}": f"axes.{k}" for k in spec.axes
+        }
+        seeds, fixed, axes = list(spec.seeds), dict(spec.fixed), dict(spec.axes)
+        exclude, include, limit = list(spec.exclude), list(spec.include), spec.cell_limit
+        rules_at = {"exclude": "exclude", "include": "include"}
+        if name not in spec.profiles and name != DEFAULT_PROFILE:
+            raise MatrixError(
+                self.path, "profiles", f"no profile {name!r}; profiles: {', '.join(self.profile_names())}"
+            )
+        if name in spec.profiles:
+            over = spec.profiles[name]
+            at = f"profiles.{name}"
+            seeds = over.seeds if over.seeds is not None else seeds
+            for key, value in over.fixed.items():
+                fixed[key] = value
+                axes.pop(key, None)
+                where[f"fixed.{key}"] = f"{at}.fixed.{key}"
+            for key, values in over.axes.items():
+                axes[key] = values
+                fixed.pop(key, None)
+                where[f"axes.{key}"] = f"{at}.axes.{key}"
+            if over.exclude is not None:
+                exclude, rules_at["exclude"] = over.exclude, f"{at}.exclude"
+            if over.include is not None:
+                include, rules_at["include"] = over.include, f"{at}.include"
+            limit = over.cell_limit or limit
+        where |= rules_at
+        return Profile(name, seeds, fixed, axes, exclude, include, limit, where)
+
+    # -- expansion --------------------------------------------------------------------------
+    def cells(self, profile: Profile) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(cell labels, settings before defaults) per cell, in file order of the axes."""
+        return self._expand(profile)[0]
+
+    def _expand(self, profile: Profile) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], set[str]]:
+        """The cells, and the locations of the rules that matched at least one.
+
+        ``[[exclude]]`` drops the cells whose axis values equal all of its entries.
+        ``[[include]]`` adds its other settings to the cells whose axis values equal its axis
+        entries (GitHub Actions' extension rule, without its creation of new cells).
+        """
+        keys = list(profile.axes)
+        product = [dict(zip(keys, combo)) for combo in itertools.product(*profile.axes.values())]
+        used: set[str] = set()
+        for i, rule in enumerate(profile.exclude):
+            at = f"{profile.where['exclude']}[{i}]"
+            for key in rule:
+                if key not in profile.axes and f"axes.{key}" not in self._all_axes():
+                    raise MatrixError(
+                        self.path, f"{at}.{key}", f"not an axis; axes: {', '.join(keys) or '(none)'}"
+                    )
+            if any(all(c.get(k) == v for k, v in rule.items()) for c in product):
+                used.add(at)
+        cells = [
+            (c, {})
+            for c in product
+            if not any(all(c.get(k) == v for k, v in r.items()) for r in profile.exclude)
+        ]
+        for i, entry in enumerate(profile.include):
+            at = f"{profile.where['include']}[{i}]"
+            if not any(key in profile.axes or f"axes.{key}" in self._all_axes() for key in entry):
+                raise MatrixError(self.path, at, "names no axis to match; put settings for every cell in [fixed]")
+            for labels, extra in cells:
+                if all(labels.get(k) == v for k, v in entry.items() if k in profile.axes):
+                    if any(k in profile.axes for k in entry):
+                        extra.update({k: v for k, v in entry.items() if k not in profile.axes})
+                        used.add(at)
+        return [(labels, {**profile.fixed, **extra, **labels}) for labels, extra in cells], used
+
+    def _all_axes(self) -> set[str]:
+        names = {f"axes.{k}" for k in self.spec.axes}
+        for over in self.spec.profiles.values():
+            names |= {f"axes.{k}" for k in over.axes}
+        return names
+
+    def trials(self, profile_name: str = DEFAULT_PROFILE) -> list[TrialConfig]:
+        """Every trial of a profile: cells in axis order, seeds innermost."""
+        profile = self.profile(profile_name)
+        trials = []
+        for labels, values in self.cells(profile):
+            settings = self._resolve(profile, labels, values)
+            version = DATASETS[settings["dataset"]].version
+            for seed in profile.seeds:
+                trials.append(TrialConfig(self.name, labels, settings, seed, version))
+        return trials
+
+    def _resolve(self, profile: Profile, labels: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return resolve_settings(values)
+        except SettingsError as exc:
+            field = exc.field.split(".")[0]
+            if f"axes.{field}" in profile.where and field in labels:
+                at = f"{profile.where[f'axes.{field}']}"
+                try:
+                    at += f"[{profile.axes[field].index(labels[field])}]"
+                except (KeyError, ValueError):
+                    pass
+            elif f"fixed.{field}" in profile.where:
+                at = profile.where[f"fixed.{field}"]
+            elif field in values:
+                at = f"{profile.where['include']}.{field}"
+            else:
+                at = f"fixed.{field}"
+            raise MatrixError(self.path, at, exc.message) from None
+
+    def validate(self) -> None:
+        """Expand every profile: the whole file is checked before anything runs."""
+        from ablations.reporting import SECTIONS
+
+        rules_seen: set[str] = set()
+        rules_used: set[str] = set()
+
+        for i, section in enumerate(self.spec.report_sections):
+            if section not in SECTIONS:
+                raise MatrixError(
+                    self.path, f"report_sections[{i}]",
+                    f"unknown report section {section!r}; known: {', '.join(SECTIONS.names())}",
+                )
+        for name in self.profile_names():
+            profile = self.profile(name)
+            at = f"profiles.{name}" if name in self.spec.profiles else ""
+            both = sorted(set(profile.fixed) & set(profile.axes))
+            if both:
+                raise MatrixError(self.path, f"fixed.{both[0]}", "is both fixed and an axis; keep one")
+            for key, values in profile.axes.items():
+                loc = profile.where[f"axes.{key}"]
+                if not values:  # pragma: no cover - pydantic rejects empty lists first
+                    raise MatrixError(self.path, loc, "empty axis; give at least one value")
+                seen = set()
+                for i, value in enumerate(values):
+                    token = canonical_json(value)
+                    if token in seen:
+                        raise MatrixError(self.path, f"{loc}[{i}]", f"duplicate value {value!r}")
+                    seen.add(token)
+            if len(set(profile.seeds)) != len(profile.seeds):
+                raise MatrixError(self.path, f"{at}.seeds".lstrip("."), "duplicate seeds")
+            if profile.n_product() > profile.cell_limit:
+                raise MatrixError(
+                    self.path,
+                    f"{at}.axes".lstrip("."),
+                    f"{profile.n_product()} cells exceed cell_limit {profile.cell_limit}; "
+                    "shrink the axes or raise cell_limit",
+                )
+            self.trials(name)
+            rules_seen |= {f"{profile.where['exclude']}[{i}]" for i in range(len(profile.exclude))}
+            rules_seen |= {f"{profile.where['include']}[{i}]" for i in range(len(profile.include))}
+            rules_used |= self._expand(profile)[1]
+        # A rule may match nothing in one profile (smoke drops a data set) but not in all.
+        for at in sorted(rules_seen - rules_used):
+            raise MatrixError(self.path, at, "matches no cell in any profile")
+
+
+def load_matrix(path: str | Path) -> Matrix:
+    """Read and validate a matrix file; raise :class:`MatrixError` on the first problem."""
+    path = Path(path)
+    if not NAME_RE.match(path.stem):
+        raise MatrixError(path, "", "matrix file names use a-z, 0-9, '_' and '-' only (<= 64 chars)")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MatrixError(path, "", "no such matrix file") from None
+    except UnicodeDecodeError as exc:
+        raise MatrixError(path, "", f"not UTF-8 text ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MatrixError(path, "", f"TOML syntax error: {exc}") from None
+    try:
+        spec = MatrixFile.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        if error["type"] == "extra_forbidden":
+            allowed = MatrixFile.model_fields if len(error["loc"]) == 1 else ProfileSpec.model_fields
+            message += f"; allowed: {', '.join(allowed)}"
+        raise MatrixError(path, _loc(error["loc"]), message) from None
+    matrix = Matrix(path, spec)
+    matrix.validate()
+    return matrix
