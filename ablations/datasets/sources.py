@@ -144,9 +144,14 @@ FASHION_MNIST_MD5 = {
 
 
 def fashion_mnist_dir() -> Path:
-    """Where ``keras.datasets.fashion_mnist`` caches its files (honours ``KERAS_HOME``)."""
-    keras_home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
-    return Path(keras_home) / "datasets" / "fashion-mnist"
+    """Where ``keras.datasets.fashion_mnist`` caches its files.
+
+    Keras fixes its home (``KERAS_HOME`` or ``~/.keras``) when it is imported; ask it rather
+    than recompute it, so the check and the loader look at the same folder.
+    """
+    from keras.src.backend.config import keras_home
+
+    return Path(keras_home()).expanduser() / "datasets" / "fashion-mnist"
 
 
 def load_fashion_mnist(*, verify: bool = True) -> Dataset:
