@@ -58,3 +58,17 @@ def test_cli_runs_resumes_and_reports(write_matrix, tmp_path):
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in page.splitlines() if line.startswith("|")]
     assert rows[0] == ["normalization", "seeds ok", "problems", "test_accuracy", "test_loss"]
     assert [row[:3] for row in rows[2:]] == [["none", "1/1", ""], ["zscore", "1/1", ""]]
+
+
+def test_tensorboard_logs_carry_the_hparams(write_matrix, tmp_path):
+    trial = load_matrix(write_matrix(TINY + "tensorboard = true\n[axes]\nactivation = ['tanh']\n", "tb")).trials()[0]
+    record = run_trial(trial, artifacts_dir=tmp_path)
+    assert record["status"] == "ok", record.get("error")
+    events = list((tmp_path / "tensorboard" / trial.trial_id).rglob("events.out.tfevents.*"))
+    assert len(events) >= 2  # the HParams summary and the TensorBoard callback's train/validation logs
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    hparams_file = min(events, key=lambda p: len(p.parts))
+    accumulator = EventAccumulator(str(hparams_file.parent))
+    accumulator.Reload()
+    assert "_hparams_/session_start_info" in accumulator.summary_metadata
