@@ -34,6 +34,8 @@ def seed_everything(seed: int, backend: str) -> None:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+        # Each trial builds a new model, so tf.function "retracing" warnings are expected noise.
+        tf.get_logger().setLevel("ERROR")
 
 
 def loss_and_metrics(task: str, loss: str) -> tuple[Any, list[Any], bool]:
