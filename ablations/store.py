@@ -82,6 +82,8 @@ class ResultStore:
             raise StoreError(f"runs directory {str(self.root)!r} is not a directory; pass another --runs-dir")
         self.matrix = matrix
         self.dir = self.root / matrix
+        # Results stored after this moment were made by a concurrent run (see claim).
+        self.opened_at = time.time()
 
     def _path(self, trial_id: str, suffix: str = ".json") -> Path:
         if not TRIAL_ID_RE.match(trial_id):
@@ -134,7 +136,11 @@ class ResultStore:
 
     # -- claims -----------------------------------------------------------------------------
     def claim(self, trial_id: str) -> bool:
-        """Take the right to run a trial; False if a live process holds it."""
+        """Take the right to run a trial; False if a live process holds it.
+
+        Also False if another run stored the trial's result after this store was opened:
+        the caller chose its trials before that, so running it would run it twice.
+        """
         path = self._path(trial_id, ".claim")
         self.dir.mkdir(parents=True, exist_ok=True)
         owner = {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}
@@ -150,17 +156,36 @@ class ResultStore:
                     path.unlink(missing_ok=True)
                     self._clear_debris(trial_id)
                 continue
+            if self._stored_since_opened(trial_id):
+                os.close(fd)
+                path.unlink(missing_ok=True)
+                return False
             with os.fdopen(fd, "w") as handle:
                 json.dump(owner, handle)
-            self._log_attempt(trial_id, owner)
+            try:
+                self._log_attempt(trial_id, owner)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
             return True
         return False
+
+    def _stored_since_opened(self, trial_id: str) -> bool:
+        try:
+            return self._path(trial_id).lstat().st_mtime > self.opened_at
+        except FileNotFoundError:
+            return False
 
     def _log_attempt(self, trial_id: str, owner: dict[str, Any]) -> None:
         """One line per claim; O_APPEND writes of one short line do not interleave."""
         line = json.dumps({"trial_id": trial_id, **owner}, sort_keys=True) + "\n"
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
-        fd = os.open(self.dir / ATTEMPTS_LOG, flags, 0o644)
+        try:
+            fd = os.open(self.dir / ATTEMPTS_LOG, flags, 0o644)
+        except OSError as exc:  # ELOOP: a symlink planted in place of the log
+            raise StoreError(
+                f"cannot append to {self.dir / ATTEMPTS_LOG} ({exc.strerror}); it must be a regular file"
+            ) from None
         try:
             os.write(fd, line.encode())
         finally:

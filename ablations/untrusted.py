@@ -40,13 +40,16 @@ def read_bytes(path: str | Path, *, max_bytes: int) -> bytes:
     except OSError as exc:  # ELOOP: a symlink; EACCES, ...
         kind = "a symlink" if os.path.islink(path) else f"unreadable ({exc.strerror})"
         raise UntrustedFileError(f"{kind}; results are only read from regular files") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise UntrustedFileError("not a regular file")
         if info.st_size > max_bytes:
             raise UntrustedFileError(f"{info.st_size} bytes, over the {max_bytes}-byte limit")
-        data = handle.read(max_bytes + 1)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise UntrustedFileError(f"over the {max_bytes}-byte limit")
     return data
