@@ -1,17 +1,20 @@
 """The ``ablations`` command: thin adapters over the library's functions.
 
 Exit codes: 0 success, 1 some trial failed or timed out (or a check found a regression),
-2 bad input (the one-line message names the file and field).
+2 bad input (the one-line message names the file and field), 130 interrupted (Ctrl-C or
+SIGTERM; finished trials are stored and a rerun resumes).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
 from ablations.catalog import resolve_matrices
+from ablations.plugins import PluginError, load_plugins
 from ablations.registry import UnknownNameError
 from ablations.spec import DEFAULT_PROFILE, MatrixError
 
@@ -52,7 +55,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         rows = []
         for trial in trials:
             record = store.get(trial.trial_id)
-            status = record["status"] if record else "-"
+            status = record["status"] if record else (store.unfinished(trial.trial_id) or ("-",))[0]
             rows.append([trial.trial_id, *(trial.cell.get(a, "-") for a in axes), trial.seed, status])
         print(f"# {matrix.name} [{args.profile}]: {len(trials)} trials")
         print(tabulate(rows, headers=["trial", *axes, "seed", "status"], tablefmt="github"))
@@ -117,15 +120,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (a batch scheduler, ``kill``) stops like Ctrl-C: what finished stays stored."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    from ablations.store import StoreError
+
     # The backend is fixed when Keras is first imported: TensorFlow unless the user chose.
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
+        load_plugins()
         return args.func(args)
-    except (MatrixError, UnknownNameError) as exc:
+    except (MatrixError, UnknownNameError, PluginError, StoreError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted; finished trials are stored, rerun to resume", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

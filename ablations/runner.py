@@ -2,7 +2,8 @@
 
 :func:`run_trial` returns the result record (a JSON-ready dict). It never raises for a trial's
 own failure: an exception becomes status ``failed`` with its traceback, NaN becomes
-``diverged``, an exhausted ``time_limit_s`` becomes ``timeout``, a backend other than this
+``diverged``, an exhausted ``time_limit_s`` becomes ``timeout`` (also when the trial is stuck
+outside ``fit``: see :mod:`ablations.deadline`), a backend other than this
 process's becomes ``skipped``. Only KeyboardInterrupt and SystemExit pass through.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ablations import SCHEMA_VERSION
+from ablations.deadline import DeadlineExceeded, deadline, hard_limit_s
 from ablations.trial import TrialConfig
 
 
@@ -239,7 +241,9 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         record["status"], record["reason"] = "diverged", "loss or metric became NaN or infinite"
     elif limit is not None and limit.timed_out:
         record["status"] = "timeout"
-        record["reason"] = f"time_limit_s={s['time_limit_s']} reached after {len(durations)} epochs"
+        record["reason"] = (
+            f"time_limit_s={s['time_limit_s']} reached after {len(durations)} of {s['epochs']} epochs"
+        )
     else:
         record["status"] = "ok"
 
@@ -254,9 +258,12 @@ def run_trial(config: TrialConfig, *, artifacts_dir: Path | None = None) -> dict
     record = base_record(config)
     t0 = time.perf_counter()
     try:
-        _train(config, record, artifacts_dir)
+        with deadline(hard_limit_s(config.settings.get("time_limit_s"))):
+            _train(config, record, artifacts_dir)
     except (KeyboardInterrupt, SystemExit):
         raise
+    except DeadlineExceeded as exc:
+        record["status"], record["reason"] = "timeout", str(exc)
     except Exception as exc:
         record["status"] = "failed"
         record["reason"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]

@@ -7,6 +7,9 @@ is one of these names, so the matrix loader can reject an unknown name before an
 
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -38,7 +41,7 @@ class CoreSettings(BaseModel):
     normalization: Literal["none", "minmax", "zscore"] = "zscore"
     test_fraction: float = Field(0.2, gt=0, lt=1)
     validation_fraction: float = Field(0.2, gt=0, lt=1)
-    split_seed: int = Field(42, ge=0)
+    split_seed: int = Field(42, ge=0, lt=2**32)
     max_train_samples: int | None = Field(None, ge=1)
     # Optimization. loss None means the task's usual loss (cross-entropy / squared error).
     loss: Loss | None = None
@@ -93,9 +96,39 @@ def _first_error(exc: ValidationError, prefix: str = "") -> SettingsError:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown setting"
-    elif "input" in error and error["type"] not in ("missing",):
+    elif error["type"] == "missing":
+        message = "required but missing; set it in [fixed] or as an axis"
+    elif "input" in error and error["type"] != "value_error":  # value errors name the value
         message = f"{message} (got {error['input']!r})"
     return SettingsError(field, message)
+
+
+def _takes_bool(annotation: Any) -> bool:
+    if annotation is bool:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_takes_bool(arg) for arg in typing.get_args(annotation))
+    return False
+
+
+def _check_booleans(model: type[BaseModel], values: dict[str, Any]) -> None:
+    """true/false only where a setting is a flag: pydantic's lax mode would read true as 1
+    (``depth = true``) and "yes" or 1 as true, silently running something else."""
+    for key, value in values.items():
+        field = model.model_fields.get(key)
+        if field is None:
+            continue
+        takes_bool = _takes_bool(field.annotation)
+        if isinstance(value, bool) and not takes_bool:
+            raise SettingsError(key, f"must not be true/false (got {value!r})")
+        if takes_bool and not isinstance(value, bool) and value is not None and not _takes_other(field.annotation):
+            raise SettingsError(key, f"must be true or false (got {value!r})")
+
+
+def _takes_other(annotation: Any) -> bool:
+    """Whether a bool-taking annotation also takes something other than bool and None."""
+    args = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else ()
+    return any(arg not in (bool, type(None)) for arg in args)
 
 
 def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
@@ -107,6 +140,7 @@ def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
 
     core_values = {k: v for k, v in values.items() if k in CORE_FIELDS}
     model_values = {k: v for k, v in values.items() if k not in CORE_FIELDS}
+    _check_booleans(CoreSettings, core_values)
     try:
         core = CoreSettings(**core_values)
     except ValidationError as exc:
@@ -117,9 +151,12 @@ def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(model_values) - set(family.Params.model_fields))
     if unknown:
         known = sorted(CORE_FIELDS | set(family.Params.model_fields))
+        close = difflib.get_close_matches(unknown[0], known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise SettingsError(
-            unknown[0], f"unknown setting for model {core.model!r}; known settings: {', '.join(known)}"
+            unknown[0], f"unknown setting for model {core.model!r}; {hint}known settings: {', '.join(known)}"
         )
+    _check_booleans(family.Params, model_values)
     try:
         params = family.Params(**model_values)
     except ValidationError as exc:

@@ -8,30 +8,42 @@ the file, the field path and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ablations.datasets import DATASETS
-from ablations.settings import SettingsError, resolve_settings
+from ablations.settings import CORE_FIELDS, SettingsError, resolve_settings
 from ablations.trial import TrialConfig, canonical_json
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 Scalar = str | int | float | bool
+Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what NumPy and the backends accept
 DEFAULT_PROFILE = "default"
 MAX_CELLS_HARD = 1_000_000
+MAX_TRIALS = 1_000_000  # cells x seeds, checked before anything is expanded
+MAX_MATRIX_BYTES = 1024 * 1024
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a key) escaped, so an error stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class MatrixError(ValueError):
     """A matrix file that cannot run; ``str()`` is the one line the CLI prints."""
 
     def __init__(self, path: Path | str, field: str, message: str) -> None:
-        self.path, self.field, self.message = str(path), field, message
+        path, field, message = _one_line(str(path)), _one_line(field), _one_line(message)
+        self.path, self.field, self.message = path, field, message
         super().__init__(f"{path}: {field}: {message}" if field else f"{path}: {message}")
 
 
@@ -41,7 +53,7 @@ class ProfileSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = ""
-    seeds: list[int] | None = Field(None, min_length=1)
+    seeds: list[Seed] | None = Field(None, min_length=1)
     fixed: dict[str, Scalar] = {}
     axes: dict[str, list[Scalar]] = {}
     exclude: list[dict[str, Scalar]] | None = None
@@ -56,7 +68,7 @@ class MatrixFile(BaseModel):
 
     description: str = ""
     kind: Literal["trials"] = "trials"
-    seeds: list[int] = Field(min_length=1)
+    seeds: list[Seed] = Field(min_length=1)
     cell_limit: int = Field(2000, ge=1, le=MAX_CELLS_HARD)
     fixed: dict[str, Scalar] = {}
     axes: dict[str, list[Scalar]] = {}
@@ -208,7 +220,8 @@ class Matrix:
             elif f"fixed.{field}" in profile.where:
                 at = profile.where[f"fixed.{field}"]
             elif field in values:
-                at = f"{profile.where['include']}.{field}"
+                rule = next((i for i, r in enumerate(profile.include) if field in r), None)
+                at = f"{profile.where['include']}[{rule}].{field}" if rule is not None else f"fixed.{field}"
             else:
                 at = f"fixed.{field}"
             raise MatrixError(self.path, at, exc.message) from None
@@ -225,6 +238,12 @@ class Matrix:
                 raise MatrixError(
                     self.path, f"report_sections[{i}]",
                     f"unknown report section {section!r}; known: {', '.join(SECTIONS.names())}",
+                )
+        for name in self.spec.profiles:
+            if not NAME_RE.match(name):
+                key = name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)  # TOML quoting
+                raise MatrixError(
+                    self.path, f"profiles.{key}", "profile names use a-z, 0-9, '_' and '-' only (<= 64 chars)"
                 )
         for name in self.profile_names():
             profile = self.profile(name)
@@ -251,6 +270,12 @@ class Matrix:
                     f"{profile.n_product()} cells exceed cell_limit {profile.cell_limit}; "
                     "shrink the axes or raise cell_limit",
                 )
+            if profile.n_product() * len(profile.seeds) > MAX_TRIALS:
+                raise MatrixError(
+                    self.path, f"{at}.seeds".lstrip("."),
+                    f"{profile.n_product()} cells x {len(profile.seeds)} seeds exceed {MAX_TRIALS} trials; "
+                    "use fewer seeds or cells",
+                )
             self.trials(name)
             rules_seen |= {f"{profile.where['exclude']}[{i}]" for i in range(len(profile.exclude))}
             rules_seen |= {f"{profile.where['include']}[{i}]" for i in range(len(profile.include))}
@@ -260,28 +285,87 @@ class Matrix:
             raise MatrixError(self.path, at, "matches no cell in any profile")
 
 
+def _read_text(path: Path) -> str:
+    """The file's text; a directory, device, FIFO or huge file is a MatrixError, not a hang."""
+    try:
+        info = path.stat()
+        if not path.is_file():
+            raise MatrixError(path, "", "not a regular file; give a .toml matrix file")
+        if info.st_size > MAX_MATRIX_BYTES:
+            raise MatrixError(path, "", f"{info.st_size} bytes; matrix files are limited to {MAX_MATRIX_BYTES}")
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise MatrixError(path, "", "no such matrix file") from None
+    except UnicodeDecodeError as exc:
+        raise MatrixError(path, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise MatrixError(path, "", f"cannot read ({exc.strerror})") from None
+
+
+def _non_finite(value: Any, loc: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    """The location of the first NaN or infinity (TOML allows them; ids and settings do not)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return loc
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _non_finite(item, (*loc, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _schema_message(exc: ValidationError) -> tuple[str, str]:
+    """(field path, message) for pydantic's first error, in a matrix author's words."""
+    errors = exc.errors()
+    error = errors[0]
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        model = MatrixFile if len(loc) == 1 else ProfileSpec
+        close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        if loc[-1] in CORE_FIELDS:
+            hint = f"settings go in {'fixed' if len(loc) == 1 else _loc(loc[:-1]) + '.fixed'}; "
+        return _loc(loc), f"unknown key; {hint}allowed: {', '.join(model.model_fields)}"
+    # A value that fits no member of str | int | float | bool: pydantic reports each member.
+    members = {"str", "int", "float", "bool"}
+    if loc and loc[-1] in members and len(errors) > 1 and tuple(errors[1]["loc"])[:-1] == loc[:-1]:
+        return _loc(loc[:-1]), f"must be a string, number or boolean (got {_short(error['input'])})"
+    if error["type"] == "missing":
+        return _loc(loc), "required but missing"
+    message = error["msg"]
+    if error["type"] == "dict_type":
+        message = "must be a table (key = value pairs)"
+    return _loc(loc), f"{message} (got {_short(error['input'])})"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def load_matrix(path: str | Path) -> Matrix:
     """Read and validate a matrix file; raise :class:`MatrixError` on the first problem."""
     path = Path(path)
     if not NAME_RE.match(path.stem):
         raise MatrixError(path, "", "matrix file names use a-z, 0-9, '_' and '-' only (<= 64 chars)")
+    text = _read_text(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MatrixError(path, "", "no such matrix file") from None
-    except UnicodeDecodeError as exc:
-        raise MatrixError(path, "", f"not UTF-8 text ({exc.reason})") from None
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MatrixError(path, "", f"TOML syntax error: {exc}") from None
+    return matrix_from_dict(path, raw)
+
+
+def matrix_from_dict(path: str | Path, raw: dict[str, Any]) -> Matrix:
+    """Validate parsed TOML as the matrix file ``path`` (whose stem names the matrix)."""
+    path = Path(path)
+    bad = _non_finite(raw)
+    if bad is not None:
+        raise MatrixError(path, _loc(bad), "nan and inf are not allowed; give a finite number")
     try:
         spec = MatrixFile.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        if error["type"] == "extra_forbidden":
-            allowed = MatrixFile.model_fields if len(error["loc"]) == 1 else ProfileSpec.model_fields
-            message += f"; allowed: {', '.join(allowed)}"
-        raise MatrixError(path, _loc(error["loc"]), message) from None
+        raise MatrixError(path, *_schema_message(exc)) from None
     matrix = Matrix(path, spec)
     matrix.validate()
     return matrix

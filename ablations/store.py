@@ -3,12 +3,18 @@
 A result appears whole or not at all (temporary file, fsync, rename), so a killed run never
 leaves half a result, and a rerun finds every finished trial again. A trial being run holds a
 create-exclusive claim file, so two runs or two workers never run the same trial at once.
-Files are parsed as JSON data only: nothing stored is ever unpickled or evaluated.
+Every claim taken is also one line appended to ``attempts.log``, so a trial that ran twice
+(or a run killed mid-trial) can be seen afterwards.
+Files are parsed as JSON data only: nothing stored is ever unpickled or evaluated, and a file
+that is not a well-formed record (see :mod:`ablations.untrusted`) is moved aside, not used.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import logging
 import os
 import re
 import socket
@@ -19,6 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from ablations.spec import NAME_RE
+from ablations.untrusted import MAX_RECORD_BYTES, UntrustedFileError, read_bytes, read_json_data, read_record
+
+log = logging.getLogger(__name__)
+ATTEMPTS_LOG = "attempts.log"
+MAX_CLAIM_BYTES = 4096
 
 TRIAL_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 FINAL_STATUSES = frozenset({"ok", "diverged", "failed", "timeout"})
@@ -67,8 +78,12 @@ class ResultStore:
         if not NAME_RE.match(matrix):
             raise StoreError(f"matrix name {matrix!r} is not a safe directory name")
         self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise StoreError(f"runs directory {str(self.root)!r} is not a directory; pass another --runs-dir")
         self.matrix = matrix
         self.dir = self.root / matrix
+        # Results stored after this moment were made by a concurrent run (see claim).
+        self.opened_at = time.time()
 
     def _path(self, trial_id: str, suffix: str = ".json") -> Path:
         if not TRIAL_ID_RE.match(trial_id):
@@ -77,18 +92,24 @@ class ResultStore:
 
     # -- results ----------------------------------------------------------------------------
     def get(self, trial_id: str) -> dict[str, Any] | None:
+        """The stored record, or None if there is none or it is not a usable record."""
         path = self._path(trial_id)
         try:
-            text = path.read_text(encoding="utf-8")
+            return read_record(path, trial_id)
         except FileNotFoundError:
             return None
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError:
+        except UntrustedFileError as exc:
             # Cannot come from this store's atomic writes; keep the evidence, rerun the trial.
-            path.rename(path.with_suffix(f".corrupt-{int(time.time())}"))
+            self._set_aside(path, str(exc))
             return None
-        return record if isinstance(record, dict) and record.get("trial_id") == trial_id else None
+
+    def _set_aside(self, path: Path, why: str) -> None:
+        aside = path.with_name(f"{path.name}.rejected-{time.time_ns()}")
+        try:
+            os.rename(path, aside)  # renames a symlink itself, never its target
+        except FileNotFoundError:
+            return  # another reader moved it first
+        log.warning("%s is not a usable result (%s); moved to %s, the trial will rerun", path, why, aside.name)
 
     def put(self, record: dict[str, Any]) -> Path:
         path = self._path(record["trial_id"])
@@ -115,7 +136,11 @@ class ResultStore:
 
     # -- claims -----------------------------------------------------------------------------
     def claim(self, trial_id: str) -> bool:
-        """Take the right to run a trial; False if a live process holds it."""
+        """Take the right to run a trial; False if a live process holds it.
+
+        Also False if another run stored the trial's result after this store was opened:
+        the caller chose its trials before that, so running it would run it twice.
+        """
         path = self._path(trial_id, ".claim")
         self.dir.mkdir(parents=True, exist_ok=True)
         owner = {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}
@@ -123,26 +148,109 @@ class ResultStore:
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                if not self._claim_is_stale(path):
-                    return False
-                path.unlink(missing_ok=True)
+                with self._takeover_lock():
+                    # Checked and removed under one lock: two runs that both find a dead
+                    # owner's claim cannot both take it (the second sees the first's new claim).
+                    if not self._claim_is_stale(path):
+                        return False
+                    path.unlink(missing_ok=True)
+                    self._clear_debris(trial_id)
                 continue
+            if self._stored_since_opened(trial_id):
+                os.close(fd)
+                path.unlink(missing_ok=True)
+                return False
             with os.fdopen(fd, "w") as handle:
                 json.dump(owner, handle)
+            try:
+                self._log_attempt(trial_id, owner)
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
             return True
         return False
+
+    def _stored_since_opened(self, trial_id: str) -> bool:
+        try:
+            return self._path(trial_id).lstat().st_mtime > self.opened_at
+        except FileNotFoundError:
+            return False
+
+    def _log_attempt(self, trial_id: str, owner: dict[str, Any]) -> None:
+        """One line per claim; O_APPEND writes of one short line do not interleave."""
+        line = json.dumps({"trial_id": trial_id, **owner}, sort_keys=True) + "\n"
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+        try:
+            fd = os.open(self.dir / ATTEMPTS_LOG, flags, 0o644)
+        except OSError as exc:  # ELOOP: a symlink planted in place of the log
+            raise StoreError(
+                f"cannot append to {self.dir / ATTEMPTS_LOG} ({exc.strerror}); it must be a regular file"
+            ) from None
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+
+    def attempts(self) -> list[dict[str, Any]]:
+        """Every claim ever taken in this store, oldest first (unparsable lines skipped)."""
+        try:
+            text = read_bytes(self.dir / ATTEMPTS_LOG, max_bytes=MAX_RECORD_BYTES)
+        except (FileNotFoundError, UntrustedFileError):
+            return []
+        out = []
+        for line in text.decode("utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("trial_id"), str):
+                out.append(entry)
+        return out
+
+    def unfinished(self, trial_id: str, *, attempted: set[str] | None = None) -> tuple[str, str] | None:
+        """(status, reason) for a trial without a record that was started: running or killed.
+
+        ``attempted`` (the trial ids in :meth:`attempts`) saves rereading the log per trial.
+        """
+        path = self._path(trial_id, ".claim")
+        if path.exists() or path.is_symlink():
+            if not self._claim_is_stale(path):
+                return "running", "claimed by a live process"
+            return "killed", "its run died mid-trial (stale claim); rerun to retry"
+        if attempted is None:
+            attempted = {a["trial_id"] for a in self.attempts()}
+        if trial_id in attempted:
+            return "killed", "started but never finished (run killed or interrupted); rerun to retry"
+        return None
 
     def _claim_is_stale(self, path: Path) -> bool:
         """A claim of a dead process on this host, or an unreadable one, may be taken over."""
         try:
-            owner = json.loads(path.read_text())
+            owner = read_json_data(path, max_bytes=MAX_CLAIM_BYTES)
             pid, host = int(owner["pid"]), str(owner["host"])
+        except FileNotFoundError:
+            return True
         except (OSError, ValueError, KeyError, TypeError):
+            # Unreadable (a claim being written, or junk): stale once it is a minute old.
             try:
-                return time.time() - path.stat().st_mtime > 60
+                return time.time() - path.lstat().st_mtime > 60
             except FileNotFoundError:
                 return True
         return host == socket.gethostname() and not _pid_alive(pid)
+
+    @contextlib.contextmanager
+    def _takeover_lock(self) -> Iterator[None]:
+        fd = os.open(self.dir / ".takeover.lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _clear_debris(self, trial_id: str) -> None:
+        """Temporary files of a dead claim's owner (killed between write and rename)."""
+        for tmp in self.dir.glob(f".{trial_id}.json.*.tmp"):
+            tmp.unlink(missing_ok=True)
 
     def release(self, trial_id: str) -> None:
         self._path(trial_id, ".claim").unlink(missing_ok=True)

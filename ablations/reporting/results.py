@@ -32,14 +32,20 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def profile_records(matrix: Any, profile: str, runs_dir: Path) -> tuple[list[Any], list[dict[str, Any]]]:
-    """The profile's trials and, for each, its stored record or a ``missing`` placeholder."""
+    """The profile's trials and, for each, its stored record or a placeholder.
+
+    The placeholder's status is ``missing`` (never started), ``running`` or ``killed`` (started,
+    no record: its run died or was interrupted), so a report never hides an unfinished trial.
+    """
     store = ResultStore(runs_dir, matrix.name)
     trials = matrix.trials(profile)
     records = []
+    attempted = {a["trial_id"] for a in store.attempts()}
     for trial in trials:
         record = store.get(trial.trial_id)
         if record is None:
-            record = {**trial.to_dict(), "status": "missing", "reason": "not run yet"}
+            status, reason = store.unfinished(trial.trial_id, attempted=attempted) or ("missing", "not run yet")
+            record = {**trial.to_dict(), "status": status, "reason": reason}
         records.append(record)
     return trials, records
 
