@@ -72,7 +72,7 @@ axes = { activation = ["selu"] }
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\nepochz = 3", "fixed.epochz: unknown setting for model 'mlp'; known settings: activation"),
+        ("seeds = [0]\n[fixed]\ndataset = 'digits'\nepochz = 3", "fixed.epochz: unknown setting for model 'mlp'; did you mean 'epochs'? known settings: activation"),
         ("seeds = [0]\ncolour = 1\n[fixed]\ndataset = 'digits'", "colour: unknown key; allowed: description"),
         ("seeds = [0]\n[fixed]\ndataset = 'mnist2d'", "fixed.dataset: unknown dataset 'mnist2d'; known: california_housing"),
         ("seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\nactivation = ['relu', 'sigmoidd']", "axes.activation[1]: Input should be 'relu'"),
