@@ -250,7 +250,9 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
 
 def extra_callbacks(config: TrialConfig, model: Any, splits: Any, record: dict[str, Any]) -> list[Any]:
     """Probes that write into ``record`` while training (see ablations.probes)."""
-    return []
+    from ablations.probes import probe_callbacks
+
+    return probe_callbacks(config, model, splits, record)
 
 
 def run_trial(config: TrialConfig, *, artifacts_dir: Path | None = None) -> dict[str, Any]:

@@ -61,6 +61,9 @@ class CoreSettings(BaseModel):
     tensorboard: bool = False
     # Wall-clock budget for training; exceeded, the trial stops and is recorded as timeout.
     time_limit_s: float | None = Field(None, gt=0)
+    # Gradient-norm probe (ablations.probes): every N epochs and at initialization; 0 is off.
+    probe_every: int = Field(0, ge=0)
+    probe_batch_size: int = Field(256, ge=1)
 
     @field_validator("dataset")
     @classmethod

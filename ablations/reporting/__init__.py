@@ -14,6 +14,13 @@ SECTIONS: Registry[Section] = Registry(
     "report section",
     {
         "learning_curves": "ablations.reporting.sections:learning_curves",
+        "deep_mlp_findings": "ablations.reporting.deep_mlp:findings",
+        "deep_mlp_gradient_norms": "ablations.reporting.deep_mlp:gradient_norms",
+        "deep_mlp_gradient_ratios": "ablations.reporting.deep_mlp:gradient_ratios",
+        "deep_mlp_accuracy_heatmaps": "ablations.reporting.deep_mlp:accuracy_heatmaps",
+        "deep_mlp_learning_curves": "ablations.reporting.deep_mlp:deep_learning_curves",
+        "deep_mlp_activations": "ablations.reporting.deep_mlp:activation_stats",
+        "deep_mlp_baselines": "ablations.reporting.deep_mlp:mnist1d_baselines",
     },
 )
 
