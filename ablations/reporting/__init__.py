@@ -14,6 +14,7 @@ SECTIONS: Registry[Section] = Registry(
     "report section",
     {
         "learning_curves": "ablations.reporting.sections:learning_curves",
+        "wide_deep_mse": "ablations.reporting.wide_deep:wide_deep_mse",
     },
 )
 
