@@ -211,8 +211,8 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
     test = model.evaluate(x_test, y_test, batch_size=max(256, s["batch_size"]), verbose=0, return_dict=True)
     t_end = time.perf_counter()
 
-    history = {key: _floats(values) for key, values in sorted(fit.history.items())}
-    test = {key: float(value) for key, value in sorted(test.items())}
+    history = family.record_metrics({key: _floats(values) for key, values in sorted(fit.history.items())}, params)
+    test = family.record_metrics({key: float(value) for key, value in sorted(test.items())}, params)
     if core.task == "regression" and "mse" in test:
         test["rmse"] = math.sqrt(test["mse"]) if math.isfinite(test["mse"]) and test["mse"] >= 0 else float("nan")
     durations = timer.durations

@@ -87,7 +87,7 @@ axes = { activation = ["selu"] }
         ("seeds = [0]\n[fixed]\ndataset = 'digits'\ndepth = 1\n[axes]\ndepth = [1, 2]", "fixed.depth: is both fixed and an axis"),
         ("seeds = [0]\n[fixed]\ndataset = 'digits'\n[profiles.smoke]\nfixd = {}", "profiles.smoke.fixd: unknown key"),
         ("seeds = [0]\n[fixed\ndataset = 'digits'", "TOML syntax error"),
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\nmodel = 'transformer'", "fixed.model: unknown model 'transformer'; known: mlp"),
+        ("seeds = [0]\n[fixed]\ndataset = 'digits'\nmodel = 'transformer'", "fixed.model: unknown model 'transformer'; known: "),
         ("seeds = [0]\n[fixed]\ndataset = 'digits'\nearly_stopping_monitor = 'val_mae'", "fixed.early_stopping_monitor: 'val_mae' is not recorded for classification; allowed: val_loss, val_accuracy"),
         ("seeds = [0]\nreport_sections = ['nope']\n[fixed]\ndataset = 'digits'", "report_sections[0]: unknown report section 'nope'"),
     ],

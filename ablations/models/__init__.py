@@ -13,6 +13,13 @@ MODELS: Registry[ModelFamily] = Registry(
     "model",
     {
         "mlp": "ablations.models.mlp:FAMILY",
+        "wide": "ablations.models.wide_deep:WIDE",
+        "deep": "ablations.models.wide_deep:DEEP",
+        "wide_deep": "ablations.models.wide_deep:WIDE_DEEP",
+        "wide_deep_subclass": "ablations.models.wide_deep:WIDE_DEEP_SUBCLASS",
+        "wide_deep_multi_input": "ablations.models.wide_deep:WIDE_DEEP_MULTI_INPUT",
+        "wide_deep_multi_output": "ablations.models.wide_deep:WIDE_DEEP_MULTI_OUTPUT",
+        "wide_deep_crossed": "ablations.models.wide_deep:WIDE_DEEP_CROSSED",
     },
 )
 

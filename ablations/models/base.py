@@ -50,6 +50,11 @@ class ModelFamily:
     def adapt(self, model: keras.Model, x_train: np.ndarray, params: Any) -> None:
         """Fit preprocessing state on the training split only (never validation or test)."""
 
+    def record_metrics(self, values: dict[str, float], params: Any) -> dict[str, float]:
+        """History or test metrics as recorded; a multi-output family adds its main head's
+        metrics under the plain names (``mse``, ``val_mae``) so reports compare it with others."""
+        return values
+
 
 def output_layer(task: str, n_classes: int | None, name: str = "output") -> keras.layers.Layer:
     """The head the task needs: softmax over classes, or one linear unit."""

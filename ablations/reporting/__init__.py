@@ -21,6 +21,7 @@ SECTIONS: Registry[Section] = Registry(
         "deep_mlp_learning_curves": "ablations.reporting.deep_mlp:deep_learning_curves",
         "deep_mlp_activations": "ablations.reporting.deep_mlp:activation_stats",
         "deep_mlp_baselines": "ablations.reporting.deep_mlp:mnist1d_baselines",
+        "wide_deep_mse": "ablations.reporting.wide_deep:wide_deep_mse",
     },
 )
 
