@@ -84,11 +84,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from ablations.reporting.index import write_index
     from ablations.reporting.pages import write_matrix_report
 
-    for matrix in resolve_matrices(args.matrices):
+    matrices = resolve_matrices(args.matrices)
+    for matrix in matrices:
         path = write_matrix_report(matrix, args.profile, args.runs_dir, args.out)
         print(f"wrote {path}")
+    print(f"wrote {write_index(matrices, args.profile, args.runs_dir, args.out)}")
     return 0
 
 
