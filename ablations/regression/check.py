@@ -17,6 +17,7 @@ from typing import Any
 from ablations.regression.baseline import Baseline, CellResult, current_results
 from ablations.regression.metrics import metric_for
 from ablations.regression.tolerance import Stat, Tolerance, parse_tolerance
+from ablations.trial import canonical_json
 
 ALPHA = 0.05
 MARKS = {
@@ -138,10 +139,12 @@ def check(matrices: list[Any], profile: str, runs_dir: Path, baseline: Baseline,
         if name not in baseline.matrices:
             rows.append(Row("x", name, "(matrix)", "(matrix)", "–", "new matrix", "", None, "not in the baseline"))
             continue
-        base_cells = baseline.matrices[name]
-        new_cells = current_results(matrix, profile, runs_dir)
-        for cell_id in list(new_cells) + sorted(set(base_cells) - set(new_cells)):
-            rows.extend(compare_cell(name, matrix, baseline, base_cells.get(cell_id), new_cells.get(cell_id)))
+        # Cells are matched by their labels, not their ids: a change to the matrix's fixed
+        # settings (or a settings default) is exactly what the check should catch.
+        base_cells = {canonical_json(c.cell): c for c in baseline.matrices[name].values()}
+        new_cells = {canonical_json(c.cell): c for c in current_results(matrix, profile, runs_dir).values()}
+        for key in list(new_cells) + sorted(set(base_cells) - set(new_cells)):
+            rows.extend(compare_cell(name, matrix, baseline, base_cells.get(key), new_cells.get(key)))
     return rows
 
 
