@@ -204,6 +204,7 @@ def _trial_id(tmp_path: Path, width: int, seed: int) -> str:
     return next(t.trial_id for t in two_cell_matrix(tmp_path).trials() if t.cell["width"] == width and t.seed == seed)
 
 
+@pytest.mark.slow
 def test_a_real_regression_is_caught_and_an_unchanged_rerun_passes(tmp_path: Path, capsys) -> None:
     """Train for real: baseline, rerun unchanged (passes), then cripple the learning rate (fails)."""
     matrix = {
