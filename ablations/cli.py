@@ -123,7 +123,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     rows = check(
-        resolve_matrices(args.matrices), args.profile, args.runs_dir, baseline, only=bool(args.matrices)
+        resolve_matrices(args.matrices), args.profile, args.runs_dir, baseline,
+        only=bool(args.matrices) and args.matrices != ["all"],
     )
     print(f"# check [{args.profile}] against {path}")
     print(render(rows, show_all=args.all))
