@@ -7,6 +7,7 @@ took 17 s from a venv without it, 7 s with) and reused between runs.
 from __future__ import annotations
 
 import os
+import shutil
 
 import nox
 
@@ -43,3 +44,27 @@ def reports(session: nox.Session) -> None:
     """Regenerate reports/ from stored results only (no training)."""
     install(session)
     session.run("ablations", "report", "all", "--profile", "default", env=RUN_ENV)
+
+
+@nox.session
+def smoke(session: nox.Session) -> None:
+    """CI: the smoke profile of every matrix into a fresh temp store, its reports, and the check."""
+    install(session)
+    tmp = session.create_tmp()
+    runs, reports = os.path.join(tmp, "smoke-runs"), os.path.join(tmp, "smoke-reports")
+    shutil.rmtree(runs, ignore_errors=True)
+    common = ["--profile", "smoke", "--runs-dir", runs]
+    session.run("ablations", "run", *common, "--quiet", env=RUN_ENV)
+    session.run("ablations", "report", *common, "--out", reports, env=RUN_ENV)
+    session.run("ablations", "check", *common, "--baseline", "bench/baselines/smoke.json", env=RUN_ENV)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks of the suite itself (bench/); results saved to .benchmarks/bench.json."""
+    install(session)
+    os.makedirs(".benchmarks", exist_ok=True)
+    session.run(
+        "pytest", "bench", "-p", "no:cacheprovider", "--benchmark-json=.benchmarks/bench.json",
+        *session.posargs, env=RUN_ENV,
+    )

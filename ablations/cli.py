@@ -84,12 +84,51 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from ablations.reporting.index import write_index
     from ablations.reporting.pages import write_matrix_report
 
-    for matrix in resolve_matrices(args.matrices):
+    matrices = resolve_matrices(args.matrices)
+    for matrix in matrices:
         path = write_matrix_report(matrix, args.profile, args.runs_dir, args.out)
         print(f"wrote {path}")
+    print(f"wrote {write_index(matrices, args.profile, args.runs_dir, args.out)}")
     return 0
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from ablations.regression.baseline import BaselineError, build_baseline, default_path, load_baseline
+
+    out = args.out or default_path(args.profile)
+    previous = None
+    if out.exists():
+        try:
+            previous = load_baseline(out)
+        except BaselineError as exc:
+            print(f"note: not keeping tolerances of the old baseline ({exc})", file=sys.stderr)
+    baseline = build_baseline(resolve_matrices(args.matrices), args.profile, args.runs_dir, previous=previous)
+    baseline.write(out)
+    cells = sum(len(c) for c in baseline.matrices.values())
+    print(f"wrote {out}: {len(baseline.matrices)} matrices, {cells} cells")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ablations.regression.baseline import BaselineError, default_path, load_baseline
+    from ablations.regression.check import check, render
+
+    path = args.baseline or default_path(args.profile)
+    try:
+        baseline = load_baseline(path)
+    except BaselineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rows = check(
+        resolve_matrices(args.matrices), args.profile, args.runs_dir, baseline,
+        only=bool(args.matrices) and args.matrices != ["all"],
+    )
+    print(f"# check [{args.profile}] against {path}")
+    print(render(rows, show_all=args.all))
+    return 1 if any(r.regression for r in rows) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--out", type=Path, default=Path("reports"))
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("baseline", help="write bench/baselines/<profile>.json from stored results")
+    _add_common(p)
+    p.add_argument("--out", type=Path, default=None, help="default: bench/baselines/<profile>.json")
+    p.set_defaults(func=cmd_baseline)
+
+    p = sub.add_parser("check", help="compare stored results with a baseline; exit 1 on a regression")
+    _add_common(p)
+    p.add_argument("--baseline", type=Path, default=None, help="default: bench/baselines/<profile>.json")
+    p.add_argument("--all", action="store_true", help="also list the comparisons within tolerance")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

@@ -109,6 +109,7 @@ def _has_nan(history: dict[str, list[float]], test: dict[str, float]) -> bool:
 def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | None) -> None:
     import keras
 
+    from ablations.calibration import calibration_s
     from ablations.callbacks import EpochTimer, TimeLimit, tensorboard_callbacks
     from ablations.datasets import load_splits
     from ablations.environment import fingerprint
@@ -118,6 +119,7 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
     s = config.settings
     t_start = time.perf_counter()
     record["env"] = fingerprint()
+    record["calibration_s"] = calibration_s()
     if keras.backend.backend() != config.backend:
         record["status"] = "skipped"
         record["reason"] = (

@@ -76,6 +76,9 @@ class MatrixFile(BaseModel):
     include: list[dict[str, Scalar]] = []
     profiles: dict[str, ProfileSpec] = {}
     report_sections: list[str] = []
+    # metric -> tolerance for ``ablations check``, e.g. test_accuracy = "abs:0.02" (see
+    # ablations.regression.tolerance); metrics not named use their defaults.
+    tolerances: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,7 @@ class Matrix:
                     self.path, f"report_sections[{i}]",
                     f"unknown report section {section!r}; known: {', '.join(SECTIONS.names())}",
                 )
+        self._validate_tolerances()
         for name in self.spec.profiles:
             if not NAME_RE.match(name):
                 key = name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)  # TOML quoting
@@ -283,6 +287,15 @@ class Matrix:
         # A rule may match nothing in one profile (smoke drops a data set) but not in all.
         for at in sorted(rules_seen - rules_used):
             raise MatrixError(self.path, at, "matches no cell in any profile")
+
+    def _validate_tolerances(self) -> None:
+        from ablations.regression.tolerance import ToleranceError, parse_tolerance
+
+        for metric, text in self.spec.tolerances.items():
+            try:
+                parse_tolerance(text)
+            except ToleranceError as exc:
+                raise MatrixError(self.path, f"tolerances.{metric}", str(exc)) from None
 
 
 def _read_text(path: Path) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ablations.reporting.context import ReportContext
+from ablations.reporting.provenance import provenance
 from ablations.reporting.results import profile_records, trial_frame
 from ablations.reporting.tables import cell_summary, markdown_table, metric_columns
 
@@ -43,6 +44,7 @@ def render_page(ctx: ReportContext) -> str:
     ]
     for name in getattr(matrix.spec, "report_sections", []):
         parts.append(SECTIONS.get(name)(ctx))
+    parts.append(provenance(ctx.profile, ctx.records))
     return "\n".join(p for p in parts if p).rstrip() + "\n"
 
 

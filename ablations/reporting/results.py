@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from ablations.calibration import time_ratio
 from ablations.store import ResultStore
 
 TIMING_KEYS = ("setup_s", "first_epoch_s", "steady_epoch_s", "fit_s", "evaluation_s", "total_s")
@@ -28,6 +29,7 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
         row[key] = record.get(key)
     for key in TIMING_KEYS:
         row[key] = (record.get("timing") or {}).get(key)
+    row["time_ratio"] = time_ratio(record)
     return row
 
 
