@@ -72,6 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary = run_matrix(
                 matrix, args.profile, runs_dir=args.runs_dir, executor=args.executor, jobs=args.jobs,
                 force=args.force, retry_failed=args.retry_failed, quiet=args.quiet,
+                executor_options={"scheduler": args.scheduler} if args.scheduler else None,
             )
         except KeyboardInterrupt:
             print(f"{matrix.name}: interrupted; finished trials are stored, rerun to resume", file=sys.stderr)
@@ -108,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--executor", "-e", default="inline", help="inline, process, dask")
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
+    p.add_argument("--scheduler", help="Dask scheduler address tcp://host:port (--executor dask)")
     p.add_argument("--force", action="store_true", help="rerun trials that are already stored")
     p.add_argument("--retry-failed", action="store_true", help="also rerun failed and timed-out trials")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar (CI)")
