@@ -93,6 +93,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from ablations.verify import all_reproduced, verify_matrix, verify_path
+
+    problems = 0
+    for matrix in resolve_matrices(args.matrices):
+        outcome = verify_matrix(matrix, args.profile, runs_dir=args.runs_dir, sample=args.sample, seed=args.seed)
+        rows = [[b, c["checked"], c["reproduced"], c["not_run"]] for b, c in outcome["backends"].items()]
+        print(f"# {matrix.name} [{args.profile}]: {len(outcome['trials'])} finished trials rerun")
+        print(tabulate(rows, headers=["backend", "checked", "reproduced", "not run"], tablefmt="github"))
+        for row in outcome["trials"]:
+            if row["reproduced"] is False:
+                print(f"  {row['trial_id']} {row['label']}: differs in {', '.join(row['differences'])}")
+        print(f"wrote {verify_path(args.runs_dir, matrix.name, args.profile)}")
+        problems += not all_reproduced(outcome)
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ablations", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-failed", action="store_true", help="also rerun failed and timed-out trials")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar (CI)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("verify", help="rerun a sample of finished trials; do they reproduce bit for bit?")
+    _add_common(p)
+    p.add_argument("--sample", type=int, default=4, help="finished trials to rerun (default 4)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sample draw")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("report", help="write reports/<matrix>.md from stored results")
     _add_common(p)

@@ -14,6 +14,7 @@ SECTIONS: Registry[Section] = Registry(
     "report section",
     {
         "learning_curves": "ablations.reporting.sections:learning_curves",
+        "determinism": "ablations.reporting.determinism:determinism",
     },
 )
 
