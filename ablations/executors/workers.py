@@ -66,6 +66,9 @@ def configure_worker(backend: str, threads: int) -> None:
         return
     _configured = (backend, threads)
     os.environ.update(worker_environment(backend, threads))
+    from ablations.plugins import load_plugins
+
+    load_plugins()  # ABLATIONS_PLUGINS is inherited: a worker knows the parent's models and data sets
     import keras
 
     if keras.backend.backend() != backend:

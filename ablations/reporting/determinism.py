@@ -15,6 +15,7 @@ def determinism(ctx: ReportContext) -> str:
 
     command = f"`ablations verify {ctx.matrix.name} --profile {ctx.profile}`"
     head = "## Determinism\n\n"
+    title = "## Determinism\n"
     if ctx.runs_dir is None:
         return head + f"_Not verified: no runs directory given. Run {command}._\n"
     try:
@@ -29,7 +30,7 @@ def determinism(ctx: ReportContext) -> str:
         for b, c in backends.items()
     ]
     lines = [
-        head,
+        title,
         f"{len(trials)} finished trials (sample seed {outcome.get('seed')}) were rerun in a fresh worker "
         f"process and compared exactly: {', '.join(outcome.get('compared', []))}.\n",
         markdown_table(pd.DataFrame(rows)) + "\n",
