@@ -72,6 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary = run_matrix(
                 matrix, args.profile, runs_dir=args.runs_dir, executor=args.executor, jobs=args.jobs,
                 force=args.force, retry_failed=args.retry_failed, quiet=args.quiet,
+                executor_options={"scheduler": args.scheduler} if args.scheduler else None,
             )
         except KeyboardInterrupt:
             print(f"{matrix.name}: interrupted; finished trials are stored, rerun to resume", file=sys.stderr)
@@ -130,6 +131,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(render(rows, show_all=args.all))
     return 1 if any(r.regression for r in rows) else 0
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from ablations.verify import all_reproduced, verify_matrix, verify_path
+
+    problems = 0
+    for matrix in resolve_matrices(args.matrices):
+        outcome = verify_matrix(matrix, args.profile, runs_dir=args.runs_dir, sample=args.sample, seed=args.seed)
+        rows = [[b, c["checked"], c["reproduced"], c["not_run"]] for b, c in outcome["backends"].items()]
+        print(f"# {matrix.name} [{args.profile}]: {len(outcome['trials'])} finished trials rerun")
+        print(tabulate(rows, headers=["backend", "checked", "reproduced", "not run"], tablefmt="github"))
+        for row in outcome["trials"]:
+            if row["reproduced"] is False:
+                print(f"  {row['trial_id']} {row['label']}: differs in {', '.join(row['differences'])}")
+        print(f"wrote {verify_path(args.runs_dir, matrix.name, args.profile)}")
+        problems += not all_reproduced(outcome)
+    return 1 if problems else 0
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ablations", description=__doc__.splitlines()[0])
@@ -147,10 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--executor", "-e", default="inline", help="inline, process, dask")
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
+    p.add_argument("--scheduler", help="Dask scheduler address tcp://host:port (--executor dask)")
     p.add_argument("--force", action="store_true", help="rerun trials that are already stored")
     p.add_argument("--retry-failed", action="store_true", help="also rerun failed and timed-out trials")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar (CI)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("verify", help="rerun a sample of finished trials; do they reproduce bit for bit?")
+    _add_common(p)
+    p.add_argument("--sample", type=int, default=4, help="finished trials to rerun (default 4)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sample draw")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("report", help="write reports/<matrix>.md from stored results")
     _add_common(p)

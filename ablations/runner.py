@@ -10,6 +10,7 @@ process's becomes ``skipped``. Only KeyboardInterrupt and SystemExit pass throug
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import time
 import traceback
@@ -191,7 +192,10 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         record["checkpoint"] = str(checkpoint.relative_to(artifacts_dir))
     if s["tensorboard"] and artifacts_dir is not None:
         log_dir = artifacts_dir / "tensorboard" / config.trial_id
-        callbacks += tensorboard_callbacks(log_dir, {**config.cell, "seed": config.seed}, config.trial_id)
+        try:
+            callbacks += tensorboard_callbacks(log_dir, {**config.cell, "seed": config.seed}, config.trial_id)
+        except ImportError as exc:  # e.g. the JAX backend without TensorFlow: train anyway
+            record.setdefault("warnings", []).append(f"ran without TensorBoard: {exc}")
     limit = None
     if s["time_limit_s"] is not None:
         limit = TimeLimit(s["time_limit_s"], t_start)
@@ -225,6 +229,7 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         best_epoch=best_epoch(history, monitor),
         test=test,
         param_count=int(model.count_params()),
+        weights_sha256=weights_sha256(model),
         n_train=int(len(splits.x_train)),
         n_val=int(len(splits.x_val)),
         n_test=int(len(splits.x_test)),
@@ -248,6 +253,16 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         )
     else:
         record["status"] = "ok"
+
+
+def weights_sha256(model: Any) -> str:
+    """Hash of the final weights' bytes: ``ablations verify`` compares it bit for bit."""
+    import keras
+
+    digest = hashlib.sha256()
+    for weight in model.weights:
+        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight)).tobytes())
+    return digest.hexdigest()
 
 
 def extra_callbacks(config: TrialConfig, model: Any, splits: Any, record: dict[str, Any]) -> list[Any]:

@@ -14,6 +14,8 @@ EXECUTORS: Registry[type[Executor]] = Registry(
     "executor",
     {
         "inline": "ablations.executors.inline:InlineExecutor",
+        "process": "ablations.executors.process:ProcessExecutor",
+        "dask": "ablations.executors.dask:DaskExecutor",
     },
 )
 

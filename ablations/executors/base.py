@@ -28,7 +28,14 @@ def execute_one(trial: TrialConfig, store: ResultStore, artifacts_dir: Path) -> 
 
 
 class Executor(ABC):
-    """Runs a list of trials, reporting each stored record through ``on_result``."""
+    """Runs a list of trials, reporting each stored record through ``on_result``.
+
+    ``run`` gets the whole list of pending trials, not one at a time, so an executor decides how
+    to group them: the ones here group by (backend, device), because a worker process runs one
+    Keras backend. A future executor may run a group of same-shape cells (seeds, learning rates,
+    dropout rates) as one program (e.g. ``jax.vmap`` over the models) and store one record per
+    trial from it; callers need not change for that.
+    """
 
     def __init__(self, *, jobs: int = 1, **options: Any) -> None:
         self.jobs = jobs

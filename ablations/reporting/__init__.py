@@ -22,6 +22,7 @@ SECTIONS: Registry[Section] = Registry(
         "deep_mlp_activations": "ablations.reporting.deep_mlp:activation_stats",
         "deep_mlp_baselines": "ablations.reporting.deep_mlp:mnist1d_baselines",
         "wide_deep_mse": "ablations.reporting.wide_deep:wide_deep_mse",
+        "determinism": "ablations.reporting.determinism:determinism",
     },
 )
 

@@ -19,6 +19,7 @@ class ReportContext:
     axes: list[str]  # the profile's axis names, in file order
     out_dir: Path  # reports/
     figure_dir: Path  # reports/<matrix>/
+    runs_dir: Path | None = None  # the result store, for sections that read more than records
 
     def save_figure(self, fig: Any, name: str) -> str:
         """Save a matplotlib figure reproducibly; return its path relative to ``out_dir``."""

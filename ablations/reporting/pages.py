@@ -22,6 +22,7 @@ def build_context(matrix: Any, profile: str, runs_dir: Path, out_dir: Path) -> R
         axes=axes,
         out_dir=out_dir,
         figure_dir=out_dir / matrix.name,
+        runs_dir=runs_dir,
     )
 
 

@@ -1,0 +1,137 @@
+"""What every worker process does before its first trial, and the trials it cannot run.
+
+A Keras backend is fixed when Keras is first imported, so a worker is set up for one
+``(backend, device)`` group: ``KERAS_BACKEND`` first, then thread limits, so N workers on N cores
+do not each start one thread per core and fight over them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from ablations.store import ResultStore
+from ablations.trial import TrialConfig
+
+log = logging.getLogger(__name__)
+
+Group = tuple[str, str]  # (backend, device)
+BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+
+
+def group_trials(trials: Sequence[TrialConfig]) -> dict[Group, list[TrialConfig]]:
+    """Trials by (backend, device), each group in the order given."""
+    groups: dict[Group, list[TrialConfig]] = {}
+    for trial in trials:
+        groups.setdefault((trial.backend, trial.settings["device"]), []).append(trial)
+    return groups
+
+
+def unavailable_reason(backend: str) -> str | None:
+    """Why this machine cannot run ``backend`` (without importing it), or None."""
+    module = BACKEND_MODULES.get(backend, backend)
+    if importlib.util.find_spec(module) is None:
+        return f"backend {backend} is not installed here (pip install keras-ablations[{backend}])"
+    return None
+
+
+def threads_per_worker(jobs: int) -> int:
+    return max(1, (os.cpu_count() or 1) // max(1, jobs))
+
+
+def worker_environment(backend: str, threads: int) -> dict[str, str]:
+    """Environment for a worker process, set before anything imports Keras or NumPy."""
+    env = {name: str(threads) for name in THREAD_ENV}
+    env["KERAS_BACKEND"] = backend
+    env["TF_NUM_INTEROP_THREADS"] = "1"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"))
+    return env
+
+
+_configured: tuple[str, int] | None = None
+
+
+def configure_worker(backend: str, threads: int) -> None:
+    """Process-pool initializer (and Dask worker-plugin body): backend, threads, one import.
+
+    Importing Keras here, once per worker, keeps the ~7 s framework import out of every trial.
+    Idempotent: a Dask worker calls it before each task, and only the first call does work.
+    """
+    global _configured
+    if _configured == (backend, threads):
+        return
+    _configured = (backend, threads)
+    os.environ.update(worker_environment(backend, threads))
+    from ablations.plugins import load_plugins
+
+    load_plugins()  # ABLATIONS_PLUGINS is inherited: a worker knows the parent's models and data sets
+    import keras
+
+    if keras.backend.backend() != backend:
+        log.warning("worker already runs Keras on %s; its %s trials will be skipped", keras.backend.backend(), backend)
+        return
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # the runtime already started in this process: keep its pools
+            log.warning("TensorFlow was initialised before the thread limits could be set")
+    elif backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def skipped_record(trial: TrialConfig, reason: str) -> dict[str, Any]:
+    from ablations.runner import base_record, utc_now
+
+    record = base_record(trial)
+    record.update(status="skipped", reason=reason, wall_s=0.0, finished_at=utc_now())
+    return record
+
+
+def store_outcome(trial: TrialConfig, store: ResultStore, record: dict[str, Any]) -> dict[str, Any]:
+    """Store a record made outside ``run_trial`` (skipped, worker died) under a claim.
+
+    A dead worker's claim is stale and taken over here. If a live process holds the claim
+    (or a claim of another host), the record is returned unstored: that process owns the trial.
+    """
+    if not store.claim(trial.trial_id):
+        log.warning("trial %s is claimed by another process; its %s outcome is not stored", trial.trial_id, record["status"])
+        return record
+    try:
+        store.put(record)
+    finally:
+        store.release(trial.trial_id)
+    return record
+
+
+def worker_died_record(trial: TrialConfig, detail: str) -> dict[str, Any]:
+    from ablations.runner import base_record, utc_now
+
+    record = base_record(trial)
+    record.update(
+        status="failed",
+        reason="worker died",
+        error={"type": "WorkerDied", "message": detail, "traceback": None},
+        wall_s=None,
+        finished_at=utc_now(),
+    )
+    return record
+
+
+def run_in_worker(trial: TrialConfig, store: ResultStore, artifacts_dir: Any, threads: int) -> dict[str, Any] | None:
+    """One trial on a worker set up elsewhere (a Dask worker): check, configure once, run."""
+    from ablations.executors.base import execute_one
+
+    reason = unavailable_reason(trial.backend)
+    if reason is not None:
+        return store_outcome(trial, store, skipped_record(trial, f"{reason} (worker {os.getpid()})"))
+    configure_worker(trial.backend, threads)
+    return execute_one(trial, store, artifacts_dir)

@@ -1,0 +1,208 @@
+"""Executors: process pool and Dask give inline's results; kills, dead workers, missing backends."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from robustness_helpers import ROOT, cli, cli_env, write_matrix
+
+from ablations.catalog import resolve_matrices
+from ablations.execute import run_matrix
+from ablations.store import ResultStore
+
+pytestmark = pytest.mark.timeout(300)
+
+TINY = """
+seeds = [0, 1]
+report_sections = ["determinism"]
+[fixed]
+dataset = "digits"
+depth = 1
+epochs = 2
+max_train_samples = 200
+early_stopping_patience = 0
+checkpoint = false
+[axes]
+width = [8, 12]
+"""
+COMPARED = ("status", "history", "test", "weights_sha256")
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    """One local Dask cluster (2 single-threaded worker processes) for the module's tests."""
+    from distributed import LocalCluster
+
+    from ablations.executors.workers import worker_environment
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        env=worker_environment("tensorflow", 1),
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def _outcomes(runs: Path, matrix: str) -> dict[str, tuple]:
+    return {r["trial_id"]: tuple(json.dumps(r.get(k), sort_keys=True) for k in COMPARED)
+            for r in ResultStore(runs, matrix).records()}
+
+
+@pytest.mark.slow
+def test_process_pool_reproduces_inline_exactly(tmp_path: Path):
+    matrix = resolve_matrices([str(write_matrix(tmp_path, "tiny", TINY))])[0]
+    runs = {name: tmp_path / name for name in ("inline", "process")}
+    options = {"inline": {}, "process": {}}
+    for name, runs_dir in runs.items():
+        summary = run_matrix(matrix, "default", runs_dir=runs_dir, executor=name, jobs=2, quiet=True,
+                             executor_options=options[name])
+        assert summary.statuses == {"ok": 4}, (name, summary.failures)
+    inline = _outcomes(runs["inline"], "tiny")
+    assert len(inline) == 4 and all(v[3] != "null" for v in inline.values())
+    assert _outcomes(runs["process"], "tiny") == inline
+
+    from ablations.reporting.pages import build_context
+    from ablations.reporting.determinism import determinism
+    from ablations.verify import all_reproduced, verify_matrix
+
+    outcome = verify_matrix(matrix, "default", runs_dir=runs["process"], sample=2, seed=1)
+    assert outcome["backends"] == {"tensorflow": {"checked": 2, "reproduced": 2, "not_run": 0}}
+    assert all_reproduced(outcome)
+    section = determinism(build_context(matrix, "default", runs["process"], tmp_path / "reports"))
+    assert "| tensorflow | 2       | 2" in section
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=False,
+    reason="measured: a Dask worker with tasks queued gives other weights for some trials, varying "
+    "between runs (suspect: Dask's own threads draw from Python's global random, which Keras uses "
+    "for unseeded initializers); open issue",
+)
+def test_dask_reproduces_inline_exactly(tmp_path: Path, dask_scheduler: str):
+    matrix = resolve_matrices([str(write_matrix(tmp_path, "tiny", TINY))])[0]
+    for name, options in (("inline", {}), ("dask", {"scheduler": dask_scheduler})):
+        summary = run_matrix(matrix, "default", runs_dir=tmp_path / name, executor=name, jobs=2, quiet=True,
+                             executor_options=options)
+        assert summary.statuses == {"ok": 4}, (name, summary.failures)
+    assert _outcomes(tmp_path / "dask", "tiny") == _outcomes(tmp_path / "inline", "tiny")
+
+
+def test_verify_catches_a_changed_result(tmp_path: Path):
+    from ablations.verify import differences
+
+    stored = {"status": "ok", "history": {"loss": [0.5]}, "test": {"loss": 0.25}, "weights_sha256": "a"}
+    assert differences(stored, dict(stored)) == []
+    assert differences(stored, {**stored, "test": {"loss": 0.25000000000000006}}) == ["test"]
+    assert differences(stored, {**stored, "weights_sha256": "b"}) == ["weights_sha256"]
+    assert differences({**stored, "weights_sha256": None}, {**stored, "weights_sha256": "b"}) == []
+
+
+def _missing_backend() -> str:
+    for backend in ("jax", "torch"):
+        if importlib.util.find_spec(backend) is None:
+            return backend
+    pytest.skip("jax and torch are both installed here")
+
+
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_a_backend_that_is_not_installed_is_skipped_with_the_reason(tmp_path: Path, executor: str):
+    backend = _missing_backend()
+    body = TINY.replace("[axes]", f'backend = "{backend}"\n[axes]')
+    matrix = resolve_matrices([str(write_matrix(tmp_path, "nobackend", body))])[0]
+    summary = run_matrix(matrix, "default", runs_dir=tmp_path / "runs", executor=executor, jobs=2, quiet=True)
+    assert summary.statuses == {"skipped": 4}
+    for record in ResultStore(tmp_path / "runs", "nobackend").records():
+        assert record["status"] == "skipped"
+        assert f"backend {backend} is not installed" in record["reason"]
+
+
+KILL = """
+seeds = [0, 1, 2, 3]
+[fixed]
+dataset = "digits"
+depth = 1
+epochs = 2
+max_train_samples = 200
+early_stopping_patience = 0
+checkpoint = false
+[axes]
+width = [8, 9, 10]
+"""
+
+
+@pytest.mark.slow
+def test_killed_process_run_resumes_without_redoing_finished_trials(tmp_path: Path):
+    path = write_matrix(tmp_path, "kill", KILL)
+    runs = tmp_path / "runs"
+    args = [sys.executable, "-m", "ablations", "run", str(path), "--runs-dir", str(runs), "-q", "-e", "process", "-j", "2"]
+    # Its own session: SIGKILL to the group takes the workers too, as a crash of the machine would.
+    proc = subprocess.Popen(args, env=cli_env(), cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = ResultStore(runs, "kill")
+    deadline = time.monotonic() + 150
+    while len(store.ids()) < 3 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {i: (runs / "kill" / f"{i}.json").stat().st_mtime_ns for i in store.ids()}
+    assert 3 <= len(finished) < 12, "the kill should land midway"
+
+    again = cli("run", str(path), "--runs-dir", str(runs), "-q", "-e", "process", "-j", "2")
+    assert again.returncode == 0, again.stderr
+    assert f"{len(finished)} already stored" in again.stdout
+    assert len(store.ids()) == 12
+    for trial_id, mtime in finished.items():
+        assert (runs / "kill" / f"{trial_id}.json").stat().st_mtime_ns == mtime, "a finished trial ran again"
+
+
+CRASH = """
+seeds = [0, 1]
+[fixed]
+dataset = "digits"
+depth = 1
+width = 8
+epochs = 1
+max_train_samples = 64
+early_stopping_patience = 0
+checkpoint = false
+[axes]
+model = ["mlp", "crash"]
+"""
+
+
+@pytest.mark.slow
+def test_a_dead_worker_takes_only_its_own_trial(tmp_path: Path):
+    path = write_matrix(tmp_path, "crash", CRASH)
+    runs = tmp_path / "runs"
+    result = cli("run", str(path), "--runs-dir", str(runs), "-q", "-e", "process", "-j", "2",
+                 plugins="ablations_crash_plugin")
+    assert result.returncode == 1, result.stderr
+    records = {(r["cell"]["model"], r["seed"]): r for r in ResultStore(runs, "crash").records()}
+    assert len(records) == 4
+    for seed in (0, 1):
+        assert records[("mlp", seed)]["status"] == "ok"
+        assert records[("crash", seed)]["status"] == "failed"
+        assert records[("crash", seed)]["reason"] == "worker died"
+
+
+def test_missing_tensorboard_is_a_warning_not_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import ablations.callbacks
+    from ablations.runner import run_trial
+
+    def no_tensorboard(*args, **kwargs):
+        raise ImportError("tensorboard = true needs TensorFlow")
+
+    monkeypatch.setattr(ablations.callbacks, "tensorboard_callbacks", no_tensorboard)
+    body = TINY.replace("checkpoint = false", "checkpoint = false\ntensorboard = true").replace("seeds = [0, 1]", "seeds = [0]")
+    matrix = resolve_matrices([str(write_matrix(tmp_path, "tb", body))])[0]
+    record = run_trial(matrix.trials("default")[0], artifacts_dir=tmp_path / "art")
+    assert record["status"] == "ok", record["reason"]
+    assert record["warnings"] == ["ran without TensorBoard: tensorboard = true needs TensorFlow"]
