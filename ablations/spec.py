@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ablations.datasets import DATASETS
+from ablations.search.space import SearchOverride, SearchTable
 from ablations.settings import SettingsError, resolve_settings
 from ablations.trial import TrialConfig, canonical_json
 
@@ -47,6 +48,7 @@ class ProfileSpec(BaseModel):
     exclude: list[dict[str, Scalar]] | None = None
     include: list[dict[str, Scalar]] | None = None
     cell_limit: int | None = Field(None, ge=1, le=MAX_CELLS_HARD)
+    search: SearchOverride | None = None
 
 
 class MatrixFile(BaseModel):
@@ -55,7 +57,8 @@ class MatrixFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = ""
-    kind: Literal["trials"] = "trials"
+    # "search": the axis ``strategy`` names a hyperparameter search over ``search.space`` (ablations.search).
+    kind: Literal["trials", "search"] = "trials"
     seeds: list[int] = Field(min_length=1)
     cell_limit: int = Field(2000, ge=1, le=MAX_CELLS_HARD)
     fixed: dict[str, Scalar] = {}
@@ -64,6 +67,7 @@ class MatrixFile(BaseModel):
     include: list[dict[str, Scalar]] = []
     profiles: dict[str, ProfileSpec] = {}
     report_sections: list[str] = []
+    search: SearchTable | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,12 @@ class Matrix:
     def trials(self, profile_name: str = DEFAULT_PROFILE) -> list[TrialConfig]:
         """Every trial of a profile: cells in axis order, seeds innermost."""
         profile = self.profile(profile_name)
+        if self.spec.kind == "search":
+            # A search picks its trials while it runs; here every cell and the space are checked.
+            from ablations.search.plan import check_search_profile
+
+            check_search_profile(self, profile)
+            return []
         trials = []
         for labels, values in self.cells(profile):
             settings = self._resolve(profile, labels, values)
@@ -219,6 +229,10 @@ class Matrix:
 
         rules_seen: set[str] = set()
         rules_used: set[str] = set()
+        if self.spec.kind != "search" and (
+            self.spec.search is not None or any(p.search is not None for p in self.spec.profiles.values())
+        ):
+            raise MatrixError(self.path, "search", 'a [search] table needs kind = "search"')
 
         for i, section in enumerate(self.spec.report_sections):
             if section not in SECTIONS:

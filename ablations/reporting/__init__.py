@@ -14,6 +14,7 @@ SECTIONS: Registry[Section] = Registry(
     "report section",
     {
         "learning_curves": "ablations.reporting.sections:learning_curves",
+        "search_strategies": "ablations.search.report:search_strategies",
     },
 )
 

@@ -33,6 +33,10 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
 
 def profile_records(matrix: Any, profile: str, runs_dir: Path) -> tuple[list[Any], list[dict[str, Any]]]:
     """The profile's trials and, for each, its stored record or a ``missing`` placeholder."""
+    if matrix.spec.kind == "search":
+        from ablations.search.records import search_profile_records
+
+        return [], search_profile_records(matrix, profile, runs_dir)
     store = ResultStore(runs_dir, matrix.name)
     trials = matrix.trials(profile)
     records = []
