@@ -33,6 +33,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     rows = []
     for matrix in resolve_matrices(args.matrices):
+        if matrix.spec.kind == "search":
+            from ablations.search.records import list_row
+
+            rows.append(list_row(matrix))
+            continue
         counts = []
         for profile in matrix.profile_names():
             trials = matrix.trials(profile)
@@ -49,6 +54,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     from ablations.store import ResultStore
 
     for matrix in resolve_matrices(args.matrices):
+        if matrix.spec.kind == "search":
+            from ablations.search.records import show_search_matrix
+
+            print(show_search_matrix(matrix, args.profile, args.runs_dir))
+            continue
         store = ResultStore(args.runs_dir, matrix.name)
         trials = matrix.trials(args.profile)
         axes = list(matrix.profile(args.profile).axes)
@@ -73,6 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 matrix, args.profile, runs_dir=args.runs_dir, executor=args.executor, jobs=args.jobs,
                 force=args.force, retry_failed=args.retry_failed, quiet=args.quiet,
                 executor_options={"scheduler": args.scheduler} if args.scheduler else None,
+                search_storage=args.storage,
             )
         except KeyboardInterrupt:
             print(f"{matrix.name}: interrupted; finished trials are stored, rerun to resume", file=sys.stderr)
@@ -170,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rerun trials that are already stored")
     p.add_argument("--retry-failed", action="store_true", help="also rerun failed and timed-out trials")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar (CI)")
+    p.add_argument(
+        "--storage", default=None,
+        help="search matrices: an Optuna storage URL that several workers share (default: SQLite in the runs dir)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("verify", help="rerun a sample of finished trials; do they reproduce bit for bit?")

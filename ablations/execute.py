@@ -56,10 +56,18 @@ def run_matrix(
     retry_failed: bool = False,
     quiet: bool = False,
     executor_options: dict[str, Any] | None = None,
+    search_storage: str | None = None,
 ) -> RunSummary:
     """Run every trial of ``profile`` that has no stored result yet (all with ``force``)."""
     from tqdm.auto import tqdm
 
+    if matrix.spec.kind == "search":
+        from ablations.search.run import run_search_matrix
+
+        return run_search_matrix(
+            matrix, profile, runs_dir=runs_dir, storage=search_storage, jobs=jobs, executor=executor,
+            force=force, quiet=quiet,
+        )
     trials = matrix.trials(profile)
     store = ResultStore(runs_dir, matrix.name)
     todo = pending_trials(trials, store, force=force, retry_failed=retry_failed)

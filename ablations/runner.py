@@ -201,6 +201,7 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         limit = TimeLimit(s["time_limit_s"], t_start)
         callbacks.append(limit)
     callbacks += extra_callbacks(config, model, splits, record)
+    callbacks += list(config.meta.get("callbacks", ()))  # per-run callbacks (a search's pruning)
 
     t_fit = time.perf_counter()
     fit = model.fit(

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ablations.datasets import DATASETS
+from ablations.search.space import SearchOverride, SearchTable
 from ablations.settings import CORE_FIELDS, SettingsError, resolve_settings
 from ablations.trial import TrialConfig, canonical_json
 
@@ -59,6 +60,7 @@ class ProfileSpec(BaseModel):
     exclude: list[dict[str, Scalar]] | None = None
     include: list[dict[str, Scalar]] | None = None
     cell_limit: int | None = Field(None, ge=1, le=MAX_CELLS_HARD)
+    search: SearchOverride | None = None
 
 
 class MatrixFile(BaseModel):
@@ -67,7 +69,8 @@ class MatrixFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = ""
-    kind: Literal["trials"] = "trials"
+    # "search": the axis ``strategy`` names a hyperparameter search over ``search.space`` (ablations.search).
+    kind: Literal["trials", "search"] = "trials"
     seeds: list[Seed] = Field(min_length=1)
     cell_limit: int = Field(2000, ge=1, le=MAX_CELLS_HARD)
     fixed: dict[str, Scalar] = {}
@@ -79,6 +82,7 @@ class MatrixFile(BaseModel):
     # metric -> tolerance for ``ablations check``, e.g. test_accuracy = "abs:0.02" (see
     # ablations.regression.tolerance); metrics not named use their defaults.
     tolerances: dict[str, str] = {}
+    search: SearchTable | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,12 @@ class Matrix:
     def trials(self, profile_name: str = DEFAULT_PROFILE) -> list[TrialConfig]:
         """Every trial of a profile: cells in axis order, seeds innermost."""
         profile = self.profile(profile_name)
+        if self.spec.kind == "search":
+            # A search picks its trials while it runs; here every cell and the space are checked.
+            from ablations.search.plan import check_search_profile
+
+            check_search_profile(self, profile)
+            return []
         trials = []
         for labels, values in self.cells(profile):
             settings = self._resolve(profile, labels, values)
@@ -235,6 +245,10 @@ class Matrix:
 
         rules_seen: set[str] = set()
         rules_used: set[str] = set()
+        if self.spec.kind != "search" and (
+            self.spec.search is not None or any(p.search is not None for p in self.spec.profiles.values())
+        ):
+            raise MatrixError(self.path, "search", 'a [search] table needs kind = "search"')
 
         for i, section in enumerate(self.spec.report_sections):
             if section not in SECTIONS:

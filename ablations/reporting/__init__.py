@@ -23,6 +23,7 @@ SECTIONS: Registry[Section] = Registry(
         "deep_mlp_baselines": "ablations.reporting.deep_mlp:mnist1d_baselines",
         "wide_deep_mse": "ablations.reporting.wide_deep:wide_deep_mse",
         "determinism": "ablations.reporting.determinism:determinism",
+        "search_strategies": "ablations.search.report:search_strategies",
     },
 )
 

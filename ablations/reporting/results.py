@@ -39,6 +39,10 @@ def profile_records(matrix: Any, profile: str, runs_dir: Path) -> tuple[list[Any
     The placeholder's status is ``missing`` (never started), ``running`` or ``killed`` (started,
     no record: its run died or was interrupted), so a report never hides an unfinished trial.
     """
+    if matrix.spec.kind == "search":
+        from ablations.search.records import search_profile_records
+
+        return [], search_profile_records(matrix, profile, runs_dir)
     store = ResultStore(runs_dir, matrix.name)
     trials = matrix.trials(profile)
     records = []
