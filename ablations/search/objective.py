@@ -107,9 +107,6 @@ def _run_stored(
             callbacks.append(PruningCallback(trial, metric))
         run = TrialConfig(config.matrix, config.cell, config.settings, config.seed, config.dataset_version,
                           meta={"callbacks": callbacks})
-        import keras
-
-        keras.backend.clear_session()  # hundreds of small models in one process: free the last ones
         record = run_trial(run, artifacts_dir=session.artifacts_dir)
         pruned_at = callbacks[0].pruned_at if callbacks else None
         if pruned_at is not None and record["status"] == "ok":
