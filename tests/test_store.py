@@ -90,4 +90,4 @@ def test_corrupt_result_is_set_aside_and_rerun(tmp_path):
     (tmp_path / "m" / f"{trial_id}.json").write_text('{"trial_id": "0123')
     assert store.get(trial_id) is None
     assert not store.is_done(trial_id)
-    assert list((tmp_path / "m").glob("*.corrupt-*"))
+    assert list((tmp_path / "m").glob("*.rejected-*"))
