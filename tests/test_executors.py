@@ -80,12 +80,6 @@ def test_process_pool_reproduces_inline_exactly(tmp_path: Path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="measured: a Dask worker with tasks queued gives other weights for some trials, varying "
-    "between runs (suspect: Dask's own threads draw from Python's global random, which Keras uses "
-    "for unseeded initializers); open issue",
-)
 def test_dask_reproduces_inline_exactly(tmp_path: Path, dask_scheduler: str):
     matrix = resolve_matrices([str(write_matrix(tmp_path, "tiny", TINY))])[0]
     for name, options in (("inline", {}), ("dask", {"scheduler": dask_scheduler})):

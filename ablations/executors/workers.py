@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import random
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -126,6 +128,35 @@ def worker_died_record(trial: TrialConfig, detail: str) -> dict[str, Any]:
     return record
 
 
+class _ThreadRandom(threading.local):
+    def __init__(self) -> None:
+        self.rng = random.Random()
+
+
+_THREAD_RANDOM: _ThreadRandom | None = None
+_RANDOM_FUNCTIONS = (
+    "seed", "random", "randint", "randrange", "getrandbits", "choice", "choices", "shuffle", "sample",
+    "uniform", "gauss", "normalvariate", "getstate", "setstate",
+)
+
+
+def thread_local_python_random() -> None:
+    """Give each thread of this process its own ``random`` module state.
+
+    Keras draws every unseeded layer's seed from Python's global ``random`` (seeded by
+    ``keras.utils.set_random_seed``). On a Dask worker the trial runs in a task thread while
+    the worker's event loop also draws from ``random`` (heartbeat jitter, peer choice), which
+    shifts the trial's seeds: measured here, Dask results then differed from ``inline``. With
+    per-thread state the trial's draws depend on its seed only.
+    """
+    global _THREAD_RANDOM
+    if _THREAD_RANDOM is not None:
+        return
+    _THREAD_RANDOM = _ThreadRandom()
+    for name in _RANDOM_FUNCTIONS:
+        setattr(random, name, lambda *a, _name=name, **k: getattr(_THREAD_RANDOM.rng, _name)(*a, **k))
+
+
 def run_in_worker(trial: TrialConfig, store: ResultStore, artifacts_dir: Any, threads: int) -> dict[str, Any] | None:
     """One trial on a worker set up elsewhere (a Dask worker): check, configure once, run."""
     from ablations.executors.base import execute_one
@@ -133,5 +164,6 @@ def run_in_worker(trial: TrialConfig, store: ResultStore, artifacts_dir: Any, th
     reason = unavailable_reason(trial.backend)
     if reason is not None:
         return store_outcome(trial, store, skipped_record(trial, f"{reason} (worker {os.getpid()})"))
+    thread_local_python_random()
     configure_worker(trial.backend, threads)
     return execute_one(trial, store, artifacts_dir)
