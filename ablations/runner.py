@@ -75,6 +75,17 @@ def make_optimizer(settings: dict[str, Any]):
     return classes[name](learning_rate=lr)
 
 
+def effective_steps_per_execution(settings: dict[str, Any], record: dict[str, Any]) -> int:
+    """Keras' PyTorch trainer supports only one step per execution; say so instead of failing."""
+    steps = settings["steps_per_execution"]
+    if settings["backend"] == "torch" and steps != 1:
+        record.setdefault("warnings", []).append(
+            f"steps_per_execution={steps} is not supported by Keras on torch; ran with 1"
+        )
+        return 1
+    return steps
+
+
 def _floats(values: Any) -> list[float]:
     return [float(v) for v in values]
 
@@ -165,7 +176,7 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
     family.adapt(model, splits.x_train, params)
     model.compile(
         optimizer=make_optimizer(s),
-        steps_per_execution=s["steps_per_execution"],
+        steps_per_execution=effective_steps_per_execution(s, record),
         **family.compile_args(params, loss, metrics),
     )
 

@@ -72,3 +72,12 @@ def test_tensorboard_logs_carry_the_hparams(write_matrix, tmp_path):
     accumulator = EventAccumulator(str(hparams_file.parent))
     accumulator.Reload()
     assert "_hparams_/session_start_info" in accumulator.summary_metadata
+
+
+def test_torch_runs_one_step_per_execution_and_says_so():
+    from ablations.runner import effective_steps_per_execution
+
+    record: dict = {}
+    assert effective_steps_per_execution({"backend": "torch", "steps_per_execution": 32}, record) == 1
+    assert "not supported by Keras on torch" in record["warnings"][0]
+    assert effective_steps_per_execution({"backend": "tensorflow", "steps_per_execution": 32}, {}) == 32
