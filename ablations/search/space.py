@@ -18,6 +18,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Scalar = str | int | float | bool
 
 
+def _check_range(low: float, high: float, log: bool, default: float | None) -> None:
+    """The bounds every numeric parameter needs; a ValueError names what is wrong."""
+    if not low < high:
+        raise ValueError(f"low ({low}) must be below high ({high})")
+    if log and low <= 0:
+        raise ValueError(f"log = true needs low > 0 (got {low})")
+    if default is not None and not low <= default <= high:
+        raise ValueError(f"default {default} lies outside [{low}, {high}]")
+
+
 class FloatParam(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -29,12 +39,7 @@ class FloatParam(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> FloatParam:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        if self.log and self.low <= 0:
-            raise ValueError(f"log = true needs low > 0 (got {self.low})")
-        if self.default is not None and not self.low <= self.default <= self.high:
-            raise ValueError(f"default {self.default} lies outside [{self.low}, {self.high}]")
+        _check_range(self.low, self.high, self.log, self.default)
         return self
 
     def levels(self) -> float:
@@ -64,12 +69,7 @@ class IntParam(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> IntParam:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        if self.log and self.low <= 0:
-            raise ValueError(f"log = true needs low > 0 (got {self.low})")
-        if self.default is not None and not self.low <= self.default <= self.high:
-            raise ValueError(f"default {self.default} lies outside [{self.low}, {self.high}]")
+        _check_range(self.low, self.high, self.log, self.default)
         return self
 
     def levels(self) -> float:
