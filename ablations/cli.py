@@ -212,7 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _terminate(signum: int, frame: object) -> None:
-    """SIGTERM (a batch scheduler, ``kill``) stops like Ctrl-C: what finished stays stored."""
+    """SIGTERM (a batch scheduler, ``kill``) and Ctrl-C stop the run: what finished stays stored."""
+    from ablations.executors.base import STOP_REQUESTED
+
+    STOP_REQUESTED.set()
     raise KeyboardInterrupt
 
 
@@ -223,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     args = build_parser().parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _terminate)
+    previous_int = signal.signal(signal.SIGINT, _terminate)
     try:
         load_plugins()
         return args.func(args)
@@ -234,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,11 +13,23 @@ from ablations.trial import TrialConfig
 
 OnResult = Callable[[dict[str, Any]], None]
 
+# Set by the CLI's SIGINT/SIGTERM handler. The KeyboardInterrupt that handler raises can be
+# swallowed when it lands inside framework code that ignores exceptions (seen with SIGTERM
+# during a TensorFlow call), so every executor also checks this before starting a trial.
+STOP_REQUESTED = threading.Event()
+
+
+def stop_if_requested() -> None:
+    """Raise KeyboardInterrupt once a stop was asked for, before the next trial starts."""
+    if STOP_REQUESTED.is_set():
+        raise KeyboardInterrupt
+
 
 def execute_one(trial: TrialConfig, store: ResultStore, artifacts_dir: Path) -> dict[str, Any] | None:
     """Claim, run, store atomically, release. None if another process holds the trial."""
     from ablations.runner import run_trial
 
+    stop_if_requested()
     if not store.claim(trial.trial_id):
         return None
     try:

@@ -15,6 +15,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from ablations.executors.base import stop_if_requested
 from ablations.search.session import Outcome, SearchSession
 from ablations.store import FINAL_STATUSES, ResultStore
 from ablations.trial import TrialConfig
@@ -107,6 +108,7 @@ def _run_stored(
             callbacks.append(PruningCallback(trial, metric))
         run = TrialConfig(config.matrix, config.cell, config.settings, config.seed, config.dataset_version,
                           meta={"callbacks": callbacks})
+        stop_if_requested()
         record = run_trial(run, artifacts_dir=session.artifacts_dir)
         pruned_at = callbacks[0].pruned_at if callbacks else None
         if pruned_at is not None and record["status"] == "ok":
