@@ -20,7 +20,7 @@ from ablations.executors.base import Executor, OnResult
 from ablations.executors.workers import (
     group_trials,
     run_in_worker,
-    skipped_record,
+    skip_group,
     store_outcome,
     threads_per_worker,
     unavailable_reason,
@@ -57,8 +57,7 @@ class DaskExecutor(Executor):
                 continue
             reason = unavailable_reason(backend)
             if reason is not None:
-                for trial in group:
-                    on_result(store_outcome(trial, store, skipped_record(trial, reason)))
+                skip_group(group, reason, store=store, on_result=on_result)
                 continue
             workers = max(1, min(self.jobs, len(group)))
             threads = threads_per_worker(workers)

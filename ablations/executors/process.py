@@ -24,7 +24,7 @@ from ablations.executors.base import Executor, OnResult, execute_one
 from ablations.executors.workers import (
     configure_worker,
     group_trials,
-    skipped_record,
+    skip_group,
     store_outcome,
     threads_per_worker,
     unavailable_reason,
@@ -55,8 +55,7 @@ class ProcessExecutor(Executor):
         for (backend, _device), group in group_trials(trials).items():
             reason = unavailable_reason(backend)
             if reason is not None:
-                for trial in group:
-                    on_result(store_outcome(trial, store, skipped_record(trial, reason)))
+                skip_group(group, reason, store=store, on_result=on_result)
                 continue
             self._run_group(backend, group, store=store, artifacts_dir=artifacts_dir, on_result=on_result)
 

@@ -98,6 +98,12 @@ def skipped_record(trial: TrialConfig, reason: str) -> dict[str, Any]:
     return record
 
 
+def skip_group(group: Sequence[TrialConfig], reason: str, *, store: ResultStore, on_result: Any) -> None:
+    """Store every trial of a group whose backend cannot run here as ``skipped``, with why."""
+    for trial in group:
+        on_result(store_outcome(trial, store, skipped_record(trial, reason)))
+
+
 def store_outcome(trial: TrialConfig, store: ResultStore, record: dict[str, Any]) -> dict[str, Any]:
     """Store a record made outside ``run_trial`` (skipped, worker died) under a claim.
 
