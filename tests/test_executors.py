@@ -182,7 +182,7 @@ def test_a_dead_worker_takes_only_its_own_trial(tmp_path: Path):
     records = {(r["cell"]["model"], r["seed"]): r for r in ResultStore(runs, "crash").records()}
     assert len(records) == 4
     for seed in (0, 1):
-        assert records[("mlp", seed)]["status"] == "ok"
+        assert records[("mlp", seed)]["status"] == "ok", records[("mlp", seed)].get("reason")
         assert records[("crash", seed)]["status"] == "failed"
         assert records[("crash", seed)]["reason"] == "worker died"
 

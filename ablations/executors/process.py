@@ -65,21 +65,21 @@ class ProcessExecutor(Executor):
         queue = list(trials)
         suspects: list[TrialConfig] = []
         while queue or suspects:
+            # A trial that was running when a pool broke is rerun alone, in a pool of its own:
+            # if that pool breaks too, this trial killed its worker and nothing else is blamed.
             isolating = bool(suspects)
-            batch, workers = (suspects, 1) if isolating else (queue, min(self.jobs, len(queue)))
+            if isolating:
+                batch, workers = [suspects.pop(0)], 1
+            else:
+                batch, workers, queue = queue, min(self.jobs, len(queue)), []
             interrupted = self._run_pool(
                 backend, batch, workers=workers, store=store, artifacts_dir=artifacts_dir, on_result=on_result
             )
-            if isolating:
-                suspects = []
-            else:
-                queue = []
             for trial in interrupted:
-                was_running = (store.unfinished(trial.trial_id, attempted=set()) or ("",))[0] == "killed"
-                if was_running and workers == 1:
+                if isolating:
                     detail = f"the worker process running trial {trial.trial_id} exited abruptly"
                     on_result(store_outcome(trial, store, worker_died_record(trial, detail)))
-                elif was_running or isolating:
+                elif (store.unfinished(trial.trial_id, attempted=set()) or ("",))[0] == "killed":
                     suspects.append(trial)
                 else:
                     queue.append(trial)
