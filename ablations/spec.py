@@ -21,11 +21,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ablations.datasets import DATASETS
+from ablations.names import NAME_RE
 from ablations.search.space import SearchOverride, SearchTable
 from ablations.settings import CORE_FIELDS, SettingsError, resolve_settings
 from ablations.trial import TrialConfig, canonical_json
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 Scalar = str | int | float | bool
 Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what NumPy and the backends accept
 DEFAULT_PROFILE = "default"

@@ -16,7 +16,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import socket
 import tempfile
 import time
@@ -24,16 +23,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ablations.spec import NAME_RE
+from ablations.names import NAME_RE, TRIAL_ID_RE
+from ablations.status import FINAL, RETRYABLE
 from ablations.untrusted import MAX_RECORD_BYTES, UntrustedFileError, read_bytes, read_json_data, read_record
 
 log = logging.getLogger(__name__)
 ATTEMPTS_LOG = "attempts.log"
 MAX_CLAIM_BYTES = 4096
 
-TRIAL_ID_RE = re.compile(r"^[0-9a-f]{16}$")
-FINAL_STATUSES = frozenset({"ok", "diverged", "failed", "timeout"})
-RETRYABLE_STATUSES = frozenset({"failed", "timeout"})
 
 
 class StoreError(RuntimeError):
@@ -131,7 +128,7 @@ class ResultStore:
         record = self.get(trial_id)
         if record is None:
             return False
-        statuses = FINAL_STATUSES - RETRYABLE_STATUSES if retry_failed else FINAL_STATUSES
+        statuses = FINAL - RETRYABLE if retry_failed else FINAL
         return record.get("status") in statuses
 
     # -- claims -----------------------------------------------------------------------------

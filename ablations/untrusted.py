@@ -17,8 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ablations.names import TRIAL_ID_RE
+
 MAX_RECORD_BYTES = 64 * 1024 * 1024
-TRIAL_ID_PATTERN = r"^[0-9a-f]{16}$"
+TRIAL_ID_PATTERN = TRIAL_ID_RE.pattern
 
 
 class UntrustedFileError(ValueError):

@@ -17,7 +17,8 @@ from optuna.trial import TrialState
 
 from ablations.executors.base import stop_if_requested
 from ablations.search.session import Outcome, SearchSession
-from ablations.store import FINAL_STATUSES, ResultStore
+from ablations.status import FINAL
+from ablations.store import ResultStore
 from ablations.trial import TrialConfig
 
 CLAIM_POLL_S = 0.5
@@ -67,7 +68,7 @@ def core_objective(session: SearchSession, params: dict[str, Any], trial: optuna
 
     pruned_at: int | None = None
     record = store.get(config.trial_id)
-    cached = record is not None and record.get("status") in FINAL_STATUSES
+    cached = record is not None and record.get("status") in FINAL
     if cached and pruning and record.get("status") == "ok":
         # A trained point is replayed through the pruner: the same decision a fresh run makes.
         for epoch, value in enumerate(record["history"].get(metric, [])):
@@ -97,7 +98,7 @@ def _run_stored(
 
     while not store.claim(config.trial_id):  # another worker trains the same point: wait for it
         record = store.get(config.trial_id)
-        if record is not None and record.get("status") in FINAL_STATUSES:
+        if record is not None and record.get("status") in FINAL:
             return record, True, None
         time.sleep(CLAIM_POLL_S)
     try:
