@@ -16,8 +16,9 @@ pandas when first used.
 
 from __future__ import annotations
 
+import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ablations import _moved
 
@@ -31,16 +32,15 @@ _moved.install()
 __version__ = "0.1.0"
 SCHEMA_VERSION = 1
 
-if TYPE_CHECKING:
-    from ablations.reporting.results import load_results
-
 __all__ = ["SCHEMA_VERSION", "__version__", "load_results"]
 
 
-def __getattr__(name: str) -> Any:
-    """``load_results`` is imported on first use, so ``import ablations`` stays cheap (no pandas)."""
-    if name == "load_results":
-        from ablations.reporting.results import load_results
+# The public functions and where they live, imported on first use (as registry entries are), so
+# ``import ablations`` stays cheap (no pandas) and the package root depends on no module of it.
+_LAZY = {"load_results": "ablations.reporting.results"}
 
-        return load_results
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'ablations' has no attribute {name!r}")

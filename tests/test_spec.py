@@ -123,7 +123,7 @@ def test_deeply_nested_array_is_one_line_and_exit_2(tmp_path):
     with pytest.raises(MatrixError, match="nested too deeply"):
         load_matrix(path)
     proc = subprocess.run(
-        [sys.executable, "-m", "ablations", "show", str(path)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "ablations", "show", str(path)], capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [

@@ -8,8 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ablations.run_summary import RunRequest, RunSummary
-    from ablations.spec import Matrix, Profile
     from ablations.trial import TrialConfig
+
+# What a kind is handed: an ablations.spec.Matrix and one of its Profiles. Not imported: spec
+# depends on the kinds (a file's ``kind`` is checked against MATRIX_KINDS), never the reverse.
+Matrix = Any
+Profile = Any
 
 
 class MatrixKind(ABC):

@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ablations.kinds.base import MatrixKind
+from ablations.kinds.base import Matrix, MatrixKind, Profile
 from ablations.run_summary import RunRequest, RunSummary
 
 if TYPE_CHECKING:
-    from ablations.spec import Matrix, Profile
     from ablations.trial import TrialConfig
 
 

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ablations.errors import MatrixError
-from ablations.kinds.base import MatrixKind, description_line
+from ablations.kinds.base import Matrix, MatrixKind, Profile, description_line
 from ablations.run_summary import RunRequest, RunSummary
 from ablations.status import Status
 from ablations.store import ResultStore
 from ablations.trial import TrialConfig
-
-if TYPE_CHECKING:
-    from ablations.spec import Matrix, Profile
 
 
 def pending_trials(

@@ -7,7 +7,6 @@ import pandas as pd
 from ablations.reporting.context import ReportContext
 from ablations.status import Status
 
-
 CURVE_METRIC = {"classification": ("val_accuracy", "validation accuracy", "linear"),
                 "regression": ("val_mae", "validation MAE", "log")}
 

@@ -6,12 +6,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ablations.errors import MatrixError
+from ablations.run_summary import RunSummary
 from ablations.search import STRATEGIES
 from ablations.search.objective import core_objective
 from ablations.search.plan import RECORD_DIR, SearchConfig, searches
 from ablations.search.session import SearchSession, open_storage
-from ablations.errors import MatrixError
-from ablations.run_summary import RunSummary
 from ablations.status import Status
 from ablations.store import ResultStore
 
