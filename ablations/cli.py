@@ -13,10 +13,11 @@ import signal
 import sys
 from pathlib import Path
 
-from ablations.catalog import resolve_matrices
+from ablations.errors import MatrixError
+from ablations.matrix_files import resolve_matrices
 from ablations.plugins import PluginError, load_plugins
 from ablations.registry import UnknownNameError
-from ablations.spec import DEFAULT_PROFILE, MatrixError
+from ablations.spec import DEFAULT_PROFILE
 
 
 def _add_common(parser: argparse.ArgumentParser, *, many: bool = True) -> None:
@@ -31,44 +32,14 @@ def _add_common(parser: argparse.ArgumentParser, *, many: bool = True) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
-    rows = []
-    for matrix in resolve_matrices(args.matrices):
-        if matrix.spec.kind == "search":
-            from ablations.search.records import list_row
-
-            rows.append(list_row(matrix))
-            continue
-        counts = []
-        for profile in matrix.profile_names():
-            trials = matrix.trials(profile)
-            cells = len({t.cell_id for t in trials})
-            counts.append(f"{profile}: {cells} cells / {len(trials)} trials")
-        rows.append([matrix.name, "; ".join(counts), matrix.spec.description.strip().split("\n")[0][:70]])
+    rows = [matrix.kind.list_row(matrix) for matrix in resolve_matrices(args.matrices)]
     print(tabulate(rows, headers=["matrix", "profiles", "description"], tablefmt="github"))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from tabulate import tabulate
-
-    from ablations.store import ResultStore
-
     for matrix in resolve_matrices(args.matrices):
-        if matrix.spec.kind == "search":
-            from ablations.search.records import show_search_matrix
-
-            print(show_search_matrix(matrix, args.profile, args.runs_dir))
-            continue
-        store = ResultStore(args.runs_dir, matrix.name)
-        trials = matrix.trials(args.profile)
-        axes = list(matrix.profile(args.profile).axes)
-        rows = []
-        for trial in trials:
-            record = store.get(trial.trial_id)
-            status = record["status"] if record else (store.unfinished(trial.trial_id) or ("-",))[0]
-            rows.append([trial.trial_id, *(trial.cell.get(a, "-") for a in axes), trial.seed, status])
-        print(f"# {matrix.name} [{args.profile}]: {len(trials)} trials")
-        print(tabulate(rows, headers=["trial", *axes, "seed", "status"], tablefmt="github"))
+        print(matrix.kind.show(matrix, args.profile, args.runs_dir))
     return 0
 
 
@@ -104,6 +75,37 @@ def cmd_report(args: argparse.Namespace) -> int:
         path = write_matrix_report(matrix, args.profile, args.runs_dir, args.out)
         print(f"wrote {path}")
     print(f"wrote {write_index(matrices, args.profile, args.runs_dir, args.out)}")
+    return 0
+
+
+EXPORT_FORMATS = ("csv", "parquet")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the tidy frame of ``ablations.load_results`` to a CSV or Parquet file."""
+    import importlib.util
+
+    from ablations.reporting.results import load_results
+
+    (name,) = args.matrices
+    if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        print("error: --format parquet needs pyarrow; pip install pyarrow (or use --format csv)", file=sys.stderr)
+        return 2
+    matrix = resolve_matrices([name])[0]
+    frame = load_results(matrix, args.profile, args.runs_dir)
+    out = args.out or Path(f"{matrix.name}-{args.profile}.{args.format}")
+    if str(out) == "-" and args.format == "csv":
+        frame.to_csv(sys.stdout, index=False)
+        return 0
+    try:
+        if args.format == "csv":
+            frame.to_csv(out, index=False)
+        else:
+            frame.to_parquet(out, index=False)
+    except OSError as exc:
+        print(f"error: {out}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: {len(frame)} trials of {matrix.name} [{args.profile}]")
     return 0
 
 
@@ -197,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--out", type=Path, default=Path("reports"))
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("export", help="stored results of one matrix profile as a CSV or Parquet table")
+    _add_common(p, many=False)
+    p.add_argument("--format", "-f", choices=EXPORT_FORMATS, default="csv", help="csv, or parquet (needs pyarrow)")
+    p.add_argument(
+        "--out", "-o", type=Path, default=None, help="default: <matrix>-<profile>.<format>; '-' writes CSV to stdout"
+    )
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("baseline", help="write bench/baselines/<profile>.json from stored results")
     _add_common(p)

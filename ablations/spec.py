@@ -16,13 +16,14 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ablations.datasets import DATASETS
+from ablations.errors import MatrixError
+from ablations.kinds import MATRIX_KINDS, MatrixKind
 from ablations.names import NAME_RE
-from ablations.search.space import SearchOverride, SearchTable
+from ablations.search.space import SearchOverride, SearchTable, clean_param_loc
 from ablations.settings import CORE_FIELDS, SettingsError, resolve_settings
 from ablations.trial import TrialConfig, canonical_json
 
@@ -32,26 +33,16 @@ DEFAULT_PROFILE = "default"
 MAX_CELLS_HARD = 1_000_000
 MAX_TRIALS = 1_000_000  # cells x seeds, checked before anything is expanded
 MAX_MATRIX_BYTES = 1024 * 1024
-
-
-def _one_line(text: str) -> str:
-    """Control characters (a newline in a key) escaped, so an error stays one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-class MatrixError(ValueError):
-    """A matrix file that cannot run; ``str()`` is the one line the CLI prints."""
-
-    def __init__(self, path: Path | str, field: str, message: str) -> None:
-        path, field, message = _one_line(str(path)), _one_line(field), _one_line(message)
-        self.path, self.field, self.message = path, field, message
-        super().__init__(f"{path}: {field}: {message}" if field else f"{path}: {message}")
+# Lists and tables nested deeper than this are refused before validation: the schema needs
+# four levels (profiles.smoke.fixed.x), and Python's recursion must never be what stops a file.
+MAX_NESTING = 32
 
 
 class ProfileSpec(BaseModel):
     """Overrides of the base matrix; ``axes`` replaces or adds axes, ``fixed`` settles them."""
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: "5" is not a number and 5 is not a string, anywhere in the file.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     description: str = ""
     seeds: list[Seed] | None = Field(None, min_length=1)
@@ -66,11 +57,12 @@ class ProfileSpec(BaseModel):
 class MatrixFile(BaseModel):
     """The schema of a matrix file."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     description: str = ""
-    # "search": the axis ``strategy`` names a hyperparameter search over ``search.space`` (ablations.search).
-    kind: Literal["trials", "search"] = "trials"
+    # A name in ablations.kinds.MATRIX_KINDS: "trials" (the default), "search" (the axis
+    # ``strategy`` names a hyperparameter search over ``search.space``), or a plugin's kind.
+    kind: str = "trials"
     seeds: list[Seed] = Field(min_length=1)
     cell_limit: int = Field(2000, ge=1, le=MAX_CELLS_HARD)
     fixed: dict[str, Scalar] = {}
@@ -83,6 +75,13 @@ class MatrixFile(BaseModel):
     # ablations.regression.tolerance); metrics not named use their defaults.
     tolerances: dict[str, str] = {}
     search: SearchTable | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in MATRIX_KINDS:
+            raise ValueError(f"unknown matrix kind {kind!r}; known: {', '.join(MATRIX_KINDS.names())}")
+        return kind
 
 
 @dataclass(frozen=True)
@@ -119,6 +118,11 @@ class Matrix:
         self.path = path
         self.name = path.stem
         self.spec = spec
+
+    @property
+    def kind(self) -> MatrixKind:
+        """The kind that expands, runs and reports this matrix (``kind`` in the file)."""
+        return MATRIX_KINDS.get(self.spec.kind)
 
     # -- profiles ---------------------------------------------------------------------------
     def profile_names(self) -> list[str]:
@@ -203,23 +207,14 @@ class Matrix:
         return names
 
     def trials(self, profile_name: str = DEFAULT_PROFILE) -> list[TrialConfig]:
-        """Every trial of a profile: cells in axis order, seeds innermost."""
-        profile = self.profile(profile_name)
-        if self.spec.kind == "search":
-            # A search picks its trials while it runs; here every cell and the space are checked.
-            from ablations.search.plan import check_search_profile
+        """Every trial of a profile known before running (cells in axis order, seeds innermost).
 
-            check_search_profile(self, profile)
-            return []
-        trials = []
-        for labels, values in self.cells(profile):
-            settings = self._resolve(profile, labels, values)
-            version = DATASETS[settings["dataset"]].version
-            for seed in profile.seeds:
-                trials.append(TrialConfig(self.name, labels, settings, seed, version))
-        return trials
+        A search matrix picks its trials while it runs: none here, but every cell is checked.
+        """
+        return self.kind.trials(self, self.profile(profile_name))
 
-    def _resolve(self, profile: Profile, labels: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    def resolve(self, profile: Profile, labels: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+        """A cell's full settings (defaults filled in); a bad one is a MatrixError at its place in the file."""
         try:
             return resolve_settings(values)
         except SettingsError as exc:
@@ -245,10 +240,7 @@ class Matrix:
 
         rules_seen: set[str] = set()
         rules_used: set[str] = set()
-        if self.spec.kind != "search" and (
-            self.spec.search is not None or any(p.search is not None for p in self.spec.profiles.values())
-        ):
-            raise MatrixError(self.path, "search", 'a [search] table needs kind = "search"')
+        self.kind.check_file(self)
 
         for i, section in enumerate(self.spec.report_sections):
             if section not in SECTIONS:
@@ -294,7 +286,7 @@ class Matrix:
                     f"{profile.n_product()} cells x {len(profile.seeds)} seeds exceed {MAX_TRIALS} trials; "
                     "use fewer seeds or cells",
                 )
-            self.trials(name)
+            self.kind.check_profile(self, profile)
             rules_seen |= {f"{profile.where['exclude']}[{i}]" for i in range(len(profile.exclude))}
             rules_seen |= {f"{profile.where['include']}[{i}]" for i in range(len(profile.include))}
             rules_used |= self._expand(profile)[1]
@@ -345,7 +337,7 @@ def _schema_message(exc: ValidationError) -> tuple[str, str]:
     """(field path, message) for pydantic's first error, in a matrix author's words."""
     errors = exc.errors()
     error = errors[0]
-    loc = tuple(error["loc"])
+    loc = clean_param_loc(tuple(error["loc"]))
     if error["type"] == "extra_forbidden":
         model = MatrixFile if len(loc) == 1 else ProfileSpec
         close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
@@ -359,6 +351,10 @@ def _schema_message(exc: ValidationError) -> tuple[str, str]:
         return _loc(loc[:-1]), f"must be a string, number or boolean (got {_short(error['input'])})"
     if error["type"] == "missing":
         return _loc(loc), "required but missing"
+    if error["type"] == "value_error":
+        # Our own validators' messages name the value already; pydantic's prefix and the
+        # whole input table are noise.
+        return _loc(loc), str(error["ctx"]["error"])
     message = error["msg"]
     if error["type"] == "dict_type":
         message = "must be a table (key = value pairs)"
@@ -380,12 +376,29 @@ def load_matrix(path: str | Path) -> Matrix:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MatrixError(path, "", f"TOML syntax error: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise MatrixError(path, "", f"arrays or tables nested too deeply; matrix files nest at most {MAX_NESTING} levels") from None
     return matrix_from_dict(path, raw)
+
+
+def _too_deep(raw: Any) -> tuple[Any, ...] | None:
+    """The location of the first list or table nested deeper than MAX_NESTING (no recursion)."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(raw, ())]
+    while stack:
+        value, loc = stack.pop()
+        if len(loc) > MAX_NESTING:
+            return loc
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend((item, (*loc, key)) for key, item in items)
+    return None
 
 
 def matrix_from_dict(path: str | Path, raw: dict[str, Any]) -> Matrix:
     """Validate parsed TOML as the matrix file ``path`` (whose stem names the matrix)."""
     path = Path(path)
+    deep = _too_deep(raw)
+    if deep is not None:
+        raise MatrixError(path, _loc(deep[:1]), f"nested too deeply; matrix files nest at most {MAX_NESTING} levels")
     bad = _non_finite(raw)
     if bad is not None:
         raise MatrixError(path, _loc(bad), "nan and inf are not allowed; give a finite number")

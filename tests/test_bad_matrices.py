@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from robustness_helpers import cli
 
-from ablations.catalog import MATRICES_DIR
+from ablations.matrix_files import MATRICES_DIR
 from ablations.settings import CORE_FIELDS
 from ablations.spec import MatrixError, load_matrix, matrix_from_dict
 

@@ -114,8 +114,8 @@ def test_parallel_workers_share_one_search_without_duplicates(tmp_path: Path, st
 
 def test_trial_randomness_depends_on_seed_and_number_only(tmp_path: Path) -> None:
     a, b, c = StubObjective(), StubObjective(), StubObjective()
-    STRATEGIES.get("tpe")().run(session(tmp_path / "a", "tpe", a, seed=1) if (tmp_path / "a").mkdir() is None else None)
-    STRATEGIES.get("tpe")().run(session(tmp_path / "b", "tpe", b, seed=1) if (tmp_path / "b").mkdir() is None else None)
-    STRATEGIES.get("tpe")().run(session(tmp_path / "c", "tpe", c, seed=2) if (tmp_path / "c").mkdir() is None else None)
+    for name, objective, seed in [("a", a, 1), ("b", b, 1), ("c", c, 2)]:
+        (tmp_path / name).mkdir()
+        STRATEGIES.get("tpe")().run(session(tmp_path / name, "tpe", objective, seed=seed))
     assert a.finished == b.finished
     assert a.finished != c.finished

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from ablations.catalog import find_matrix
+from ablations.matrix_files import find_matrix
 from ablations.search.plan import searches
 from ablations.search.space import SearchTable, grid_levels, grid_points, manual_points
 from ablations.spec import MatrixError, load_matrix

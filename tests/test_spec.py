@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ablations.catalog import shipped_matrices
+from ablations.matrix_files import shipped_matrices
 from ablations.spec import MatrixError, load_matrix
 
 BASE = """
@@ -115,6 +115,59 @@ def test_cli_prints_one_line_and_exits_2(write_matrix):
     assert "Traceback" not in proc.stderr
 
 
+def test_deeply_nested_array_is_one_line_and_exit_2(tmp_path):
+    """100,000 nested arrays (200 kB, under the size limit): tomllib recurses; no traceback."""
+    levels = 100_000
+    path = tmp_path / "deep.toml"
+    path.write_text("seeds = " + "[" * levels + "0" + "]" * levels + "\n[fixed]\ndataset = 'digits'\n")
+    with pytest.raises(MatrixError, match="nested too deeply"):
+        load_matrix(path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ablations", "show", str(path)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"error: {path}: arrays or tables nested too deeply; matrix files nest at most 32 levels"
+    ]
+
+
+def test_strings_are_not_numbers_and_numbers_not_strings(write_matrix):
+    """Lax parsing read seeds = ["1"] as 1; every schema field is strict now."""
+    cases = {
+        'seeds = ["1"]\n': "seeds[0]: Input should be a valid integer (got '1')",
+        'seeds = [0]\ncell_limit = "5"\n': "cell_limit: Input should be a valid integer (got '5')",
+        'seeds = [0]\ndescription = 3\n': "description: Input should be a valid string (got 3)",
+        'seeds = [0]\n[profiles.smoke]\ncell_limit = "2"\n': "profiles.smoke.cell_limit: Input should be a valid integer",
+    }
+    for head, expected in cases.items():
+        with pytest.raises(MatrixError) as info:
+            load_matrix(write_matrix(head + "[fixed]\ndataset = 'digits'\n"))
+        assert expected in str(info.value)
+
+
+def test_a_plugin_can_add_a_matrix_kind(write_matrix):
+    """``kind`` is checked against MATRIX_KINDS, so a registered kind loads and expands its own way."""
+    from ablations.kinds import MATRIX_KINDS
+    from ablations.kinds.trials import TrialsKind
+
+    class OneSeedKind(TrialsKind):
+        name = "one_seed"
+
+        def trials(self, matrix, profile):
+            return [t for t in super().trials(matrix, profile) if t.seed == profile.seeds[0]]
+
+    path = write_matrix(BASE.replace("seeds = [0, 1]", 'kind = "one_seed"\nseeds = [0, 1]'))
+    with pytest.raises(MatrixError, match="unknown matrix kind 'one_seed'; known: search, trials"):
+        load_matrix(path)
+    MATRIX_KINDS.register("one_seed", OneSeedKind())
+    try:
+        matrix = load_matrix(path)
+        assert len(matrix.trials()) == 6 and {t.seed for t in matrix.trials()} == {0}
+    finally:
+        MATRIX_KINDS._targets.pop("one_seed")
+        MATRIX_KINDS._loaded.pop("one_seed")
+
+
 def test_unsafe_matrix_file_name_is_rejected(tmp_path):
     path = tmp_path / "Bad Name.toml"
     path.write_text("seeds = [0]\n[fixed]\ndataset = 'digits'\n")
@@ -126,7 +179,7 @@ def test_unsafe_matrix_file_name_is_rejected(tmp_path):
 def test_shipped_matrices_are_valid_and_have_a_smoke_profile(path):
     matrix = load_matrix(path)
     assert "smoke" in matrix.profile_names()
-    if matrix.spec.kind == "search":
+    if matrix.kind.name == "search":
         from ablations.search.plan import searches
 
         assert searches(matrix, "smoke")

@@ -7,18 +7,21 @@ from typing import Any
 
 import pandas as pd
 
+from ablations.metrics import higher_is_better
 from ablations.reporting.provenance import finished_at, machine
 from ablations.reporting.results import profile_records, trial_frame
 from ablations.reporting.tables import fmt, markdown_table
+from ablations.status import Status
 
-# The first of these a matrix recorded is its headline; (column, higher is better).
-HEADLINE_METRICS = (("test_accuracy", True), ("test_rmse", False), ("test_mae", False), ("test_loss", False))
+# The first of these a matrix recorded is its headline; ablations.metrics says which way is better.
+HEADLINE_METRICS = ("test_accuracy", "test_rmse", "test_mae", "test_loss")
 
 
 def headline(frame: pd.DataFrame) -> str:
     """The best cell's mean of the first headline metric the matrix recorded, with its labels."""
-    ok = frame[frame["status"] == "ok"] if "status" in frame else frame.iloc[0:0]
-    for column, higher in HEADLINE_METRICS:
+    ok = frame[frame["status"] == Status.OK] if "status" in frame else frame.iloc[0:0]
+    for column in HEADLINE_METRICS:
+        higher = higher_is_better(column)
         if column not in ok or ok[column].dropna().empty:
             continue
         means = ok.groupby("cell_id", sort=False)[column].mean().dropna()
@@ -36,7 +39,7 @@ def index_row(matrix: Any, profile: str, runs_dir: Path) -> dict[str, str]:
     axes = list(matrix.profile(profile).axes)
     frame = trial_frame(records, axes)
     frame.attrs["axes"] = axes
-    ok = int((frame["status"] == "ok").sum())
+    ok = int((frame["status"] == Status.OK).sum())
     return {
         "matrix": f"[{matrix.name}]({matrix.name}.md)",
         "profile": profile,

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-STORED = ("ok", "diverged", "failed", "timeout", "skipped")
+from ablations.status import Status
+
+# Statuses a worker stores; placeholders for unfinished trials (missing, running, killed) are not.
+STORED = (Status.OK, Status.DIVERGED, Status.FAILED, Status.TIMEOUT, Status.SKIPPED)
 
 
 def stored(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

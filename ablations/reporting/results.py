@@ -34,26 +34,12 @@ def flatten(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def profile_records(matrix: Any, profile: str, runs_dir: Path) -> tuple[list[Any], list[dict[str, Any]]]:
-    """The profile's trials and, for each, its stored record or a placeholder.
+    """The profile's trials and one record per report row, as the matrix's kind stores them.
 
-    The placeholder's status is ``missing`` (never started), ``running`` or ``killed`` (started,
-    no record: its run died or was interrupted), so a report never hides an unfinished trial.
+    A row not finished yet is a placeholder whose status says why (``missing``, ``running``,
+    ``killed``), so a report never hides an unfinished trial.
     """
-    if matrix.spec.kind == "search":
-        from ablations.search.records import search_profile_records
-
-        return [], search_profile_records(matrix, profile, runs_dir)
-    store = ResultStore(runs_dir, matrix.name)
-    trials = matrix.trials(profile)
-    records = []
-    attempted = {a["trial_id"] for a in store.attempts()}
-    for trial in trials:
-        record = store.get(trial.trial_id)
-        if record is None:
-            status, reason = store.unfinished(trial.trial_id, attempted=attempted) or ("missing", "not run yet")
-            record = {**trial.to_dict(), "status": status, "reason": reason}
-        records.append(record)
-    return trials, records
+    return matrix.kind.records(matrix, profile, runs_dir)
 
 
 def trial_frame(records: list[dict[str, Any]], axes: list[str]) -> pd.DataFrame:
@@ -68,3 +54,44 @@ def load_frame(runs_dir: Path, matrix: str) -> pd.DataFrame:
     """Every stored record of a matrix, whatever profile made it."""
     store = ResultStore(runs_dir, matrix)
     return pd.DataFrame([flatten(r) for r in store.records()])
+
+
+def tidy_row(record: dict[str, Any]) -> dict[str, Any]:
+    """:func:`flatten` plus every setting and the last epoch's validation metrics (``final_val_*``)."""
+    row = flatten(record)
+    for key, value in (record.get("settings") or {}).items():
+        row.setdefault(key, value)
+    for key, series in (record.get("history") or {}).items():
+        if key.startswith("val_") and isinstance(series, list) and series:
+            row[f"final_{key}"] = series[-1]
+    return row
+
+
+def load_results(matrix: Any, profile: str = "default", runs_dir: str | Path = "runs") -> pd.DataFrame:
+    """The stored results of a matrix profile as one tidy frame: one row per trial.
+
+    Args:
+        matrix: a shipped matrix's name, a ``.toml`` path, or a loaded :class:`ablations.spec.Matrix`.
+        profile: the profile whose trials are rows (``default``, ``smoke``, ...).
+        runs_dir: the result store ``ablations run`` wrote to.
+
+    Columns: ``trial_id``, ``cell_id``, ``seed``, the cell's labels and every other setting,
+    ``status`` and ``reason`` (a trial not finished is a row with status ``missing``,
+    ``running`` or ``killed``), ``test_<metric>``, ``final_val_<metric>`` (the last epoch's
+    validation value), ``best_epoch``, ``epochs_run``, and timing in seconds (``wall_s``,
+    ``setup_s``, ``first_epoch_s``, ``steady_epoch_s``, ``fit_s``, ``evaluation_s``, ``total_s``).
+    A search matrix has one row per search: the trial it selected. Raises MatrixError
+    for a bad matrix or profile.
+    """
+    from ablations.matrix_files import find_matrix
+
+    if isinstance(matrix, (str, Path)):
+        matrix = find_matrix(str(matrix))
+    _, records = profile_records(matrix, profile, Path(runs_dir))
+    axes = list(matrix.profile(profile).axes)
+    frame = pd.DataFrame([tidy_row(r) for r in records])
+    for axis in axes:
+        if axis not in frame:
+            frame[axis] = None
+    frame.attrs.update(matrix=matrix.name, profile=profile, axes=axes)
+    return frame

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ablations.reporting.context import ReportContext
-
+from ablations.status import Status
 
 CURVE_METRIC = {"classification": ("val_accuracy", "validation accuracy", "linear"),
                 "regression": ("val_mae", "validation MAE", "log")}
@@ -26,7 +26,7 @@ def learning_curves(ctx: ReportContext) -> str:
 
     rows = []
     for record in ctx.records:
-        if record.get("status") not in ("ok", "diverged", "timeout"):
+        if record.get("status") not in (Status.OK, Status.DIVERGED, Status.TIMEOUT):
             continue
         dataset = record["settings"]["dataset"]
         key, _, _ = CURVE_METRIC[DATASETS[dataset].task]

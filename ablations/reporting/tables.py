@@ -7,7 +7,7 @@ import math
 import pandas as pd
 from tabulate import tabulate
 
-HIGHER_IS_BETTER = ("accuracy", "auc")
+from ablations.status import Status
 
 
 def metric_columns(frame: pd.DataFrame) -> list[str]:
@@ -25,11 +25,11 @@ def cell_summary(frame: pd.DataFrame, axes: list[str], metrics: list[str]) -> pd
     rows = []
     keys = axes or ["cell_id"]
     for _, group in frame.groupby("cell_id", sort=False):
-        ok = group[group["status"] == "ok"]
+        ok = group[group["status"] == Status.OK]
         row = {axis: group[axis].iloc[0] for axis in keys}
         statuses = group["status"].value_counts()
         row["seeds ok"] = f"{len(ok)}/{len(group)}"
-        others = [f"{n} {s}" for s, n in sorted(statuses.items()) if s != "ok"]
+        others = [f"{n} {s}" for s, n in sorted(statuses.items()) if s != Status.OK]
         row["problems"] = ", ".join(others)
         for metric in metrics:
             values = pd.to_numeric(ok[metric], errors="coerce").dropna() if metric in ok else pd.Series([], dtype=float)

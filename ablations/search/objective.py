@@ -16,8 +16,8 @@ import optuna
 from optuna.trial import TrialState
 
 from ablations.executors.base import stop_if_requested
-from ablations.search.session import Outcome, SearchSession
-from ablations.status import FINAL
+from ablations.search.session import Outcome, SearchSession, should_prune
+from ablations.status import FINAL, Status
 from ablations.store import ResultStore
 from ablations.trial import TrialConfig
 
@@ -50,14 +50,6 @@ def charged_time(record: dict[str, Any], epochs: int | None = None) -> float:
     return timing["setup_s"] + timing["first_epoch_s"] + (epochs - 1) * steady + timing["evaluation_s"]
 
 
-def should_prune(trial: optuna.Trial, step: int, value: float) -> bool:
-    """Report one epoch's value to the study's pruner and ask it."""
-    if not math.isfinite(value):
-        return False
-    trial.report(value, step)
-    return trial.should_prune()
-
-
 def core_objective(session: SearchSession, params: dict[str, Any], trial: optuna.Trial) -> Outcome:
     """Train the point through :func:`ablations.runner.run_trial`, or read it back from the store."""
     search, store = session.search, session.store
@@ -69,7 +61,7 @@ def core_objective(session: SearchSession, params: dict[str, Any], trial: optuna
     pruned_at: int | None = None
     record = store.get(config.trial_id)
     cached = record is not None and record.get("status") in FINAL
-    if cached and pruning and record.get("status") == "ok":
+    if cached and pruning and record.get("status") == Status.OK:
         # A trained point is replayed through the pruner: the same decision a fresh run makes.
         for epoch, value in enumerate(record["history"].get(metric, [])):
             if should_prune(trial, epoch, value):
@@ -78,15 +70,15 @@ def core_objective(session: SearchSession, params: dict[str, Any], trial: optuna
     if not cached:
         record, cached, pruned_at = _run_stored(config, store, session, trial, metric, pruning)
 
-    status = record.get("status", "failed")
+    status = record.get("status", Status.FAILED)
     series = (record.get("history") or {}).get(metric, [])
     train_s = charged_time(record, pruned_at if cached else None)
     if pruned_at is not None:
         value = best_value(series[:pruned_at], minimize=minimize)
         return Outcome(TrialState.PRUNED, value, "pruned", config.trial_id, train_s, cached, {"pruned_at": pruned_at})
-    value = best_value(series, minimize=minimize) if status == "ok" else None
-    if status != "ok" or value is None:
-        return Outcome(TrialState.FAIL, None, status if status != "ok" else "failed", config.trial_id, train_s, cached)
+    value = best_value(series, minimize=minimize) if status == Status.OK else None
+    if status != Status.OK or value is None:
+        return Outcome(TrialState.FAIL, None, status if status != Status.OK else Status.FAILED, config.trial_id, train_s, cached)
     return Outcome(TrialState.COMPLETE, value, status, config.trial_id, train_s, cached)
 
 
@@ -112,7 +104,7 @@ def _run_stored(
         stop_if_requested()
         record = run_trial(run, artifacts_dir=session.artifacts_dir)
         pruned_at = callbacks[0].pruned_at if callbacks else None
-        if pruned_at is not None and record["status"] == "ok":
+        if pruned_at is not None and record["status"] == Status.OK:
             # Not a final status: another search that needs this point trains it to the end.
             record["status"] = "pruned"
             record["reason"] = f"pruned by {type(session.study.pruner).__name__} after epoch {pruned_at}"

@@ -7,10 +7,12 @@ from functools import cached_property
 from typing import Any
 
 from ablations import SCHEMA_VERSION
+from ablations.errors import MatrixError
 from ablations.search.space import SearchTable
 from ablations.trial import short_hash
 
 STRATEGY_AXIS = "strategy"
+RECORD_DIR = "searches"  # runs/<matrix>/searches/<search id>.json: one record per search
 SEARCH_VERSION = 1
 
 
@@ -85,7 +87,7 @@ def searches(matrix: Any, profile_name: str) -> list[SearchConfig]:
     out = []
     for labels, values in matrix.cells(profile):
         strategy, base = _split(matrix, profile, values)
-        resolved = matrix._resolve(profile, labels, base)
+        resolved = matrix.resolve(profile, labels, base)
         version = DATASETS[resolved["dataset"]].version
         for seed in profile.seeds:
             out.append(SearchConfig(matrix.name, labels, strategy, base, resolved, table, seed, version))
@@ -95,12 +97,11 @@ def searches(matrix: Any, profile_name: str) -> list[SearchConfig]:
 def check_search_profile(matrix: Any, profile: Any) -> None:
     """Raise MatrixError unless every search of the profile can run (settings, space, strategy)."""
     from ablations.settings import TASK_METRICS, SettingsError, resolve_settings
-    from ablations.spec import MatrixError
 
     table = _check_table(matrix, profile)
     for labels, values in matrix.cells(profile):
         strategy, base = _split(matrix, profile, values)
-        resolved = matrix._resolve(profile, labels, base)
+        resolved = matrix.resolve(profile, labels, base)
         task_metrics = TASK_METRICS[_task(resolved)]
         if table.metric.removeprefix("val_") not in task_metrics or not table.metric.startswith("val_"):
             raise MatrixError(
@@ -132,7 +133,6 @@ def _task(resolved: dict[str, Any]) -> str:
 
 def _check_table(matrix: Any, profile: Any) -> SearchTable:
     from ablations.search import STRATEGIES
-    from ablations.spec import MatrixError
 
     if matrix.spec.search is None:
         raise MatrixError(matrix.path, "search", 'kind = "search" needs a [search] table (budget, space)')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import optuna
 
-from ablations.search.objective import should_prune
+from ablations.search.session import should_prune
 
 
 class PruningCallback(keras.callbacks.Callback):

@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ablations.search.plan import searches
-from ablations.search.run import RECORD_DIR
+from ablations.search.plan import RECORD_DIR, searches
 from ablations.store import ResultStore
 
 

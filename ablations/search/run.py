@@ -6,14 +6,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ablations.errors import MatrixError
+from ablations.run_summary import RunSummary
 from ablations.search import STRATEGIES
 from ablations.search.objective import core_objective
-from ablations.search.plan import SearchConfig, searches
+from ablations.search.plan import RECORD_DIR, SearchConfig, searches
 from ablations.search.session import SearchSession, open_storage
+from ablations.status import Status
 from ablations.store import ResultStore
 
 STORAGE_FILE = "search.db"
-RECORD_DIR = "searches"
 
 
 def default_storage(runs_dir: Path, matrix: str) -> str:
@@ -51,16 +53,13 @@ def run_search_matrix(
     executor: str = "inline",
     force: bool = False,
     quiet: bool = False,
-):
+) -> RunSummary:
     """Run every search of ``profile``; the summary counts inner trials (budget x searches).
 
     Several workers share the searches by each running this with the same ``storage`` URL
     (a database server); ``jobs`` and other executors do not apply to a search matrix.
     """
     from tqdm.auto import tqdm
-
-    from ablations.execute import RunSummary
-    from ablations.spec import MatrixError
 
     if jobs != 1 or executor != "inline":
         raise MatrixError(
@@ -89,7 +88,7 @@ def run_search_matrix(
                 if entry["counted"] and entry["number"] not in before:
                     summary.ran += 1
                     summary.statuses[entry["outcome"]] += 1
-                    if entry["outcome"] in ("failed", "timeout"):
+                    if entry["outcome"] in (Status.FAILED, Status.TIMEOUT):
                         summary.failures.append(
                             f"{entry['trial_id']} {entry['outcome']}: {session.search.label} trial {entry['number']}"
                         )

@@ -16,6 +16,7 @@ a search resumes where it stopped and several workers can share it:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import socket
 import sqlite3
@@ -30,9 +31,10 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from ablations.search.plan import SearchConfig
+from ablations.status import Status
 from ablations.store import ResultStore, _pid_alive, atomic_write_json
 
-COUNTED_FAILURES = frozenset({"diverged", "failed", "timeout"})
+COUNTED_FAILURES = frozenset({Status.DIVERGED, Status.FAILED, Status.TIMEOUT})
 ACTIVE = (TrialState.RUNNING, TrialState.WAITING)
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -52,6 +54,14 @@ class Outcome:
 
 
 Objective = Callable[["SearchSession", dict[str, Any], optuna.Trial], Outcome]
+
+
+def should_prune(trial: optuna.Trial, step: int, value: float) -> bool:
+    """Report one epoch's value to the study's pruner and ask it (a fresh run and a replay alike)."""
+    if not math.isfinite(value):
+        return False
+    trial.report(value, step)
+    return trial.should_prune()
 
 
 def counts(trial: FrozenTrial) -> bool:

@@ -15,7 +15,11 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ablations.metrics import optimization_direction
+
 Scalar = str | int | float | bool
+# strict: "0.1" is not a number and 1 is not a string (pydantic's lax mode would convert them).
+STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _check_range(low: float, high: float, log: bool, default: float | None) -> None:
@@ -29,7 +33,7 @@ def _check_range(low: float, high: float, log: bool, default: float | None) -> N
 
 
 class FloatParam(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     type: Literal["float"]
     low: float
@@ -59,7 +63,7 @@ class FloatParam(BaseModel):
 
 
 class IntParam(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     type: Literal["int"]
     low: int
@@ -90,7 +94,7 @@ class IntParam(BaseModel):
 
 
 class CategoricalParam(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     type: Literal["categorical"]
     choices: list[Scalar] = Field(min_length=1)
@@ -122,12 +126,25 @@ class CategoricalParam(BaseModel):
 
 
 Param = Annotated[FloatParam | IntParam | CategoricalParam, Field(discriminator="type")]
+PARAM_TYPES = ("float", "int", "categorical")
+
+
+def clean_param_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An error location without the parameter's type, which pydantic inserts after its name.
+
+    ``search.space.learning_rate.float.low`` -> ``search.space.learning_rate.low``: the
+    author wrote no table named ``float``.
+    """
+    for i in range(len(loc) - 3):
+        if loc[i : i + 2] == ("search", "space") and loc[i + 3] in PARAM_TYPES:
+            return (*loc[: i + 3], *loc[i + 4 :])
+    return loc
 
 
 class SearchTable(BaseModel):
     """``[search]``: what every strategy of the matrix searches, and for how many trials."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     budget: int = Field(ge=1, le=100_000, description="trials per search, the same for every strategy")
     metric: str = Field("val_loss", description="a per-epoch series of the trial's history; its best epoch counts")
@@ -140,8 +157,12 @@ class SearchTable(BaseModel):
     def _check(self) -> SearchTable:
         if self.manual_setting not in self.space:
             raise ValueError(f"manual_setting {self.manual_setting!r} is not in the space ({', '.join(sorted(self.space))})")
-        if self.metric.endswith("accuracy") != (self.direction == "maximize"):
-            raise ValueError(f"metric {self.metric!r} with direction {self.direction!r}: accuracy is maximized, losses minimized")
+        expected = optimization_direction(self.metric)
+        if self.direction != expected:
+            raise ValueError(
+                f"metric {self.metric!r} is {expected}d, not {self.direction}d (ablations.metrics decides); "
+                f"set direction = {expected!r}"
+            )
         return self
 
     def names(self) -> list[str]:
@@ -151,7 +172,7 @@ class SearchTable(BaseModel):
 class SearchOverride(BaseModel):
     """A profile's changes to ``[search]`` (smoke runs a smaller budget)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     budget: int | None = Field(None, ge=1, le=100_000)
     cv_folds: int | None = Field(None, ge=2, le=20)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ablations.spec import Matrix, MatrixError, load_matrix
+from ablations.errors import MatrixError
+from ablations.spec import Matrix, load_matrix
 
 MATRICES_DIR = Path(__file__).resolve().parent / "matrices"
 
