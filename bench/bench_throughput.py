@@ -51,7 +51,7 @@ for depth in {DEPTHS}:
 # clear_session between trials or not: the same 8 trials in one process, twice over each.
 CLEAR_PROBE = """
 import json, sys, time, keras
-from ablations.catalog import resolve_matrices
+from ablations.matrix_files import resolve_matrices
 from ablations.runner import run_trial
 trials = resolve_matrices([sys.argv[1]])[0].trials("default")
 run_trial(trials[0])  # warm up: the import and first trace are not what is compared

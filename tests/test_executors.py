@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from robustness_helpers import ROOT, cli, cli_env, write_matrix
 
-from ablations.catalog import resolve_matrices
+from ablations.matrix_files import resolve_matrices
 from ablations.execute import run_matrix
 from ablations.store import ResultStore
 
