@@ -1,9 +1,11 @@
-"""The data set registry: adding a data set is adding one entry here."""
+"""The data set registry: adding a data set is adding one entry here (or, from a plugin,
+``DATASETS.register(name, DatasetSpec(...))``; wrapping one is registering a changed copy)."""
 
 from __future__ import annotations
 
 from ablations.datasets import sources
 from ablations.datasets.base import DatasetSpec
+from ablations.registry import Registry
 
 _SPECS = [
     DatasetSpec(
@@ -53,4 +55,6 @@ _SPECS = [
     ),
 ]
 
-DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in _SPECS}
+DATASETS: Registry[DatasetSpec] = Registry("dataset", {})
+for _spec in _SPECS:
+    DATASETS.register(_spec.name, _spec)
