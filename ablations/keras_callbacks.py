@@ -1,4 +1,8 @@
-"""Callbacks the runner adds to every fit: timing, a wall-clock budget, TensorBoard HParams."""
+"""The Keras callback classes of a trial: epoch timing, a wall-clock budget, TensorBoard HParams.
+
+Which of them a trial gets is decided by the entries of :data:`ablations.callbacks.CALLBACKS`;
+this module imports Keras, that one does not (plugins import it at start-up).
+"""
 
 from __future__ import annotations
 
