@@ -18,6 +18,7 @@ from ablations.datasets import DATASETS
 from ablations.losses import DEFAULT_LOSS, LOSSES, losses_for
 from ablations.optimizers import OPTIMIZERS
 from ablations.registry import Registry
+from ablations.settings_error import SettingsError
 
 TASK_METRICS = {
     "classification": ("loss", "accuracy"),
@@ -100,16 +101,6 @@ class CoreSettings(BaseModel):
 
 
 CORE_FIELDS = frozenset(CoreSettings.model_fields)
-
-
-class SettingsError(ValueError):
-    """Invalid settings; ``field`` names the offending setting, ``message`` says what is wrong
-    and, where there is a choice, what would do."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 def _first_error(exc: ValidationError, prefix: str = "") -> SettingsError:
