@@ -96,8 +96,8 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
     from ablations.callbacks import TrialContext, trial_callbacks
     from ablations.environment import fingerprint
     from ablations.keras_callbacks import EpochTimer, TimeLimit
-    from ablations.program import build_program
     from ablations.probes import probe_callbacks
+    from ablations.program import build_program
 
     s = config.settings
     t_start = time.perf_counter()

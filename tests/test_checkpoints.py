@@ -8,7 +8,11 @@ import keras
 import numpy as np
 import pytest
 
-from ablations.checkpoints import UnsafeModelPathError, checkpoint_path, load_trial_model
+from ablations.checkpoints import (
+    UnsafeModelPathError,
+    checkpoint_path,
+    load_trial_model,
+)
 from ablations.datasets import DATASETS
 from ablations.program import build_program
 from ablations.runner import run_trial

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ablations.datasets.base import DatasetSpec
 from ablations.datasets.sources import (
     load_california_housing,
     load_diabetes,
@@ -10,7 +11,6 @@ from ablations.datasets.sources import (
     load_fashion_mnist,
     load_mnist1d,
 )
-from ablations.datasets.base import DatasetSpec
 from ablations.registry import Registry
 
 _SPECS = [
