@@ -1,74 +1,121 @@
-"""Callbacks the runner adds to every fit: timing, a wall-clock budget, TensorBoard HParams."""
+"""The callback registry: each entry turns a trial into the Keras callbacks it adds to ``fit``.
+
+An entry is a factory ``(TrialContext) -> list[keras.callbacks.Callback]``, returning ``[]``
+when the trial's settings leave it off. The runner asks the built-in entries in
+:data:`BUILTIN_ORDER` (the order the course's callbacks always ran in), then any other
+entry by name, then the probes (:data:`ablations.probes.PROBES`), then a run's own callbacks
+(``config.meta["callbacks"]``, e.g. a search's pruning). A plugin adds a callback with
+``CALLBACKS.register(name, factory)`` and wraps one by registering a factory that calls
+``CALLBACKS.get(name)``. The epoch timer is not an entry: the record's timings need it.
+
+This module does not import Keras (plugins import it when the command starts); the Keras
+classes are in :mod:`ablations.keras_callbacks`.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keras
+from ablations.registry import Registry
 
-
-class EpochTimer(keras.callbacks.Callback):
-    """Wall time of each epoch; the first one includes tracing and compilation."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.durations: list[float] = []
-        self.train_begin = 0.0
-        self._epoch_begin = 0.0
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self.durations = []
-        self.train_begin = time.perf_counter()
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._epoch_begin = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.durations.append(time.perf_counter() - self._epoch_begin)
+if TYPE_CHECKING:
+    from ablations.program import TrialProgram
+    from ablations.trial import TrialConfig
 
 
-class TimeLimit(keras.callbacks.Callback):
-    """Stops training once ``seconds`` have passed since ``start``; ``timed_out`` says so."""
+@dataclass
+class TrialContext:
+    """What a callback factory may look at; ``record`` is the trial's record, to write into."""
 
-    def __init__(self, seconds: float, start: float) -> None:
-        super().__init__()
-        self.seconds = seconds
-        self.start = start
-        self.timed_out = False
+    config: TrialConfig
+    program: TrialProgram
+    model: Any
+    record: dict[str, Any]
+    artifacts_dir: Path | None
+    started: float  # time.perf_counter() when the trial began: the time limit counts set-up
 
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self.timed_out = False
-
-    def _check(self) -> None:
-        if time.perf_counter() - self.start > self.seconds:
-            self.timed_out = True
-            self.model.stop_training = True
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self._check()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self._check()
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.config.settings
 
 
-def tensorboard_callbacks(log_dir: Path, hparams: dict[str, Any], trial_id: str) -> list[keras.callbacks.Callback]:
-    """Keras' TensorBoard callback plus this trial's hyperparameters for the HParams dashboard.
+CallbackFactory = Callable[[TrialContext], list[Any]]
 
-    Both need TensorFlow (also on the JAX and PyTorch backends) and the ``tensorboard``
-    package; without them this raises ImportError with the fix, which the runner records.
-    """
+
+def terminate_on_nan(trial: TrialContext) -> list[Any]:
+    """Always on: a diverged trial stops at once and is recorded as ``diverged``."""
+    import keras
+
+    return [keras.callbacks.TerminateOnNaN()]
+
+
+def early_stopping(trial: TrialContext) -> list[Any]:
+    import keras
+
+    s = trial.settings
+    if s["early_stopping_patience"] is None:
+        return []
+    return [
+        keras.callbacks.EarlyStopping(
+            monitor=s["early_stopping_monitor"],
+            min_delta=s["early_stopping_min_delta"],
+            patience=s["early_stopping_patience"],
+            restore_best_weights=True,
+        )
+    ]
+
+
+def checkpoint(trial: TrialContext) -> list[Any]:
+    """Best weights to ``checkpoints/<trial_id>.weights.h5`` (see :mod:`ablations.checkpoints`)."""
+    import keras
+
+    if not trial.settings["checkpoint"] or trial.artifacts_dir is None:
+        return []
+    path = trial.artifacts_dir / "checkpoints" / f"{trial.config.trial_id}.weights.h5"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    trial.record["checkpoint"] = str(path.relative_to(trial.artifacts_dir))
+    return [
+        keras.callbacks.ModelCheckpoint(
+            str(path), monitor=trial.settings["early_stopping_monitor"], save_best_only=True, save_weights_only=True
+        )
+    ]
+
+
+def tensorboard(trial: TrialContext) -> list[Any]:
+    from ablations.keras_callbacks import tensorboard_callbacks
+
+    if not trial.settings["tensorboard"] or trial.artifacts_dir is None:
+        return []
+    config = trial.config
     try:
-        import tensorflow as tf
-        from tensorboard.plugins.hparams import api as hp
-    except ImportError as exc:
-        raise ImportError(
-            "tensorboard = true needs TensorFlow and the tensorboard package "
-            "(pip install tensorflow tensorboard), also on the JAX and PyTorch backends"
-        ) from exc
-    log_dir.mkdir(parents=True, exist_ok=True)
-    scalar = {k: v for k, v in hparams.items() if isinstance(v, (bool, int, float, str))}
-    with tf.summary.create_file_writer(str(log_dir)).as_default():
-        hp.hparams(scalar, trial_id=trial_id)
-    return [keras.callbacks.TensorBoard(log_dir=str(log_dir))]
+        return tensorboard_callbacks(
+            trial.artifacts_dir / "tensorboard" / config.trial_id, {**config.cell, "seed": config.seed}, config.trial_id
+        )
+    except ImportError as exc:  # e.g. the JAX backend without TensorFlow: train anyway
+        trial.record.setdefault("warnings", []).append(f"ran without TensorBoard: {exc}")
+        return []
+
+
+def time_limit(trial: TrialContext) -> list[Any]:
+    """A :class:`~ablations.keras_callbacks.TimeLimit`; the runner reads its ``timed_out``."""
+    from ablations.keras_callbacks import TimeLimit
+
+    if trial.settings["time_limit_s"] is None:
+        return []
+    return [TimeLimit(trial.settings["time_limit_s"], trial.started)]
+
+
+CALLBACKS: Registry[CallbackFactory] = Registry("callback", {})
+for _factory in (terminate_on_nan, early_stopping, checkpoint, tensorboard, time_limit):
+    CALLBACKS.register(_factory.__name__, _factory)
+BUILTIN_ORDER = ("terminate_on_nan", "early_stopping", "checkpoint", "tensorboard", "time_limit")
+
+
+def trial_callbacks(trial: TrialContext) -> list[Any]:
+    """Every registered entry's callbacks: the built-ins in their order, then the others by name."""
+    names = [name for name in BUILTIN_ORDER if name in CALLBACKS]
+    names += [name for name in CALLBACKS.names() if name not in BUILTIN_ORDER]
+    return [callback for name in names for callback in CALLBACKS.get(name)(trial)]

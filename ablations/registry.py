@@ -55,3 +55,7 @@ class Registry(Generic[T]):
             module, _, attr = self._targets[name].partition(":")
             self._loaded[name] = getattr(importlib.import_module(module), attr)
         return self._loaded[name]
+
+    def __getitem__(self, name: str) -> T:
+        """``REGISTRY[name]``: the same as :meth:`get` (callers written for a dict keep working)."""
+        return self.get(name)

@@ -1,4 +1,7 @@
-"""One trial: seed, data, model, fit with the course's callbacks, evaluate, record.
+"""One trial: data, seed, model, fit with the registered callbacks, evaluate, record.
+
+What is trained comes from :func:`ablations.program.build_program`; this module only
+orchestrates (seeding, callbacks, fit, evaluate, the record).
 
 :func:`run_trial` returns the result record (a JSON-ready dict). It never raises for a trial's
 own failure: an exception becomes status ``failed`` with its traceback, NaN becomes
@@ -21,6 +24,8 @@ import numpy as np
 
 from ablations import SCHEMA_VERSION
 from ablations.deadline import DeadlineExceeded, deadline, hard_limit_s
+from ablations.metrics import higher_is_better
+from ablations.status import Status
 from ablations.trial import TrialConfig
 
 
@@ -39,40 +44,6 @@ def seed_everything(seed: int, backend: str) -> None:
         tf.config.experimental.enable_op_determinism()
         # Each trial builds a new model, so tf.function "retracing" warnings are expected noise.
         tf.get_logger().setLevel("ERROR")
-
-
-def loss_and_metrics(task: str, loss: str) -> tuple[Any, list[Any], bool]:
-    """The Keras loss, the metrics recorded for the task, and whether targets are one-hot."""
-    import keras
-
-    if task == "classification":
-        if loss == "cross_entropy":
-            return (
-                keras.losses.SparseCategoricalCrossentropy(),
-                [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-                False,
-            )
-        # The course's comparison: squared error against one-hot targets.
-        return keras.losses.MeanSquaredError(), [keras.metrics.CategoricalAccuracy(name="accuracy")], True
-    metrics = [keras.metrics.MeanSquaredError(name="mse"), keras.metrics.MeanAbsoluteError(name="mae")]
-    if loss == "absolute_error":
-        return keras.losses.MeanAbsoluteError(), metrics, False
-    return keras.losses.MeanSquaredError(), metrics, False
-
-
-def make_optimizer(settings: dict[str, Any]):
-    import keras
-
-    name, lr = settings["optimizer"], settings["learning_rate"]
-    if name == "sgd":
-        return keras.optimizers.SGD(learning_rate=lr, momentum=settings["momentum"])
-    classes = {
-        "adam": keras.optimizers.Adam,
-        "nadam": keras.optimizers.Nadam,
-        "rmsprop": keras.optimizers.RMSprop,
-        "adamw": keras.optimizers.AdamW,
-    }
-    return classes[name](learning_rate=lr)
 
 
 def effective_steps_per_execution(settings: dict[str, Any], record: dict[str, Any]) -> int:
@@ -98,7 +69,7 @@ def best_epoch(history: dict[str, list[float]], monitor: str) -> int | None:
     array = np.asarray(values, dtype=float)
     if np.all(np.isnan(array)):
         return None
-    pick = np.nanargmax if monitor.endswith("accuracy") else np.nanargmin
+    pick = np.nanargmax if higher_is_better(monitor) else np.nanargmin
     return int(pick(array)) + 1
 
 
@@ -122,103 +93,46 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
     import keras
 
     from ablations.calibration import calibration_s
-    from ablations.callbacks import EpochTimer, TimeLimit, tensorboard_callbacks
-    from ablations.datasets import load_splits
+    from ablations.callbacks import TrialContext, trial_callbacks
     from ablations.environment import fingerprint
-    from ablations.models import MODELS
-    from ablations.settings import CoreSettings
+    from ablations.keras_callbacks import EpochTimer, TimeLimit
+    from ablations.probes import probe_callbacks
+    from ablations.program import build_program
 
     s = config.settings
     t_start = time.perf_counter()
     record["env"] = fingerprint()
     record["calibration_s"] = calibration_s()
     if keras.backend.backend() != config.backend:
-        record["status"] = "skipped"
+        record["status"] = Status.SKIPPED
         record["reason"] = (
             f"backend {config.backend} needs its own worker process; this one runs "
             f"{keras.backend.backend()} (use --executor process)"
         )
         return
     if config.settings["device"] == "gpu" and not any("GPU" in d.upper() or "cuda" in d for d in record["env"]["devices"]):
-        record["status"] = "skipped"
+        record["status"] = Status.SKIPPED
         record["reason"] = f"no GPU visible to {config.backend} here ({', '.join(record['env']['devices'])})"
         return
 
     # Data first, seeding second: loading may touch global RNGs (mnist1d reseeds numpy).
-    splits = load_splits(
-        s["dataset"],
-        split_seed=s["split_seed"],
-        test_fraction=s["test_fraction"],
-        validation_fraction=s["validation_fraction"],
-        normalization=s["normalization"],
-        max_train_samples=s["max_train_samples"],
-    )
+    program = build_program(s)
     seed_everything(config.seed, config.backend)
-    family = MODELS.get(s["model"])
-    core = CoreSettings(**{k: v for k, v in s.items() if k in CoreSettings.model_fields})
-    params = family.Params(**{k: v for k, v in s.items() if k in family.Params.model_fields})
-
-    loss, metrics, one_hot = loss_and_metrics(core.task, s["loss"])
-
-    def targets(y: np.ndarray) -> Any:
-        if one_hot:
-            y = keras.utils.to_categorical(y, splits.n_classes)
-        elif core.task == "regression":
-            y = y.reshape(-1, 1)
-        return family.targets(y, params)
-
-    x_train = family.inputs(splits.x_train, params, splits)
-    x_val = family.inputs(splits.x_val, params, splits)
-    x_test = family.inputs(splits.x_test, params, splits)
-    y_train, y_val, y_test = targets(splits.y_train), targets(splits.y_val), targets(splits.y_test)
-
-    model = family.build(core, params, splits)
-    family.adapt(model, splits.x_train, params)
-    model.compile(
-        optimizer=make_optimizer(s),
-        steps_per_execution=effective_steps_per_execution(s, record),
-        **family.compile_args(params, loss, metrics),
-    )
+    splits = program.splits
+    model = program.build_model()
+    program.compile(model, steps_per_execution=effective_steps_per_execution(s, record))
 
     timer = EpochTimer()
-    callbacks: list[Any] = [timer, keras.callbacks.TerminateOnNaN()]
-    monitor = s["early_stopping_monitor"]
-    if s["early_stopping_patience"] is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor=monitor,
-                min_delta=s["early_stopping_min_delta"],
-                patience=s["early_stopping_patience"],
-                restore_best_weights=True,
-            )
-        )
-    if s["checkpoint"] and artifacts_dir is not None:
-        checkpoint = artifacts_dir / "checkpoints" / f"{config.trial_id}.weights.h5"
-        checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        callbacks.append(
-            keras.callbacks.ModelCheckpoint(
-                str(checkpoint), monitor=monitor, save_best_only=True, save_weights_only=True
-            )
-        )
-        record["checkpoint"] = str(checkpoint.relative_to(artifacts_dir))
-    if s["tensorboard"] and artifacts_dir is not None:
-        log_dir = artifacts_dir / "tensorboard" / config.trial_id
-        try:
-            callbacks += tensorboard_callbacks(log_dir, {**config.cell, "seed": config.seed}, config.trial_id)
-        except ImportError as exc:  # e.g. the JAX backend without TensorFlow: train anyway
-            record.setdefault("warnings", []).append(f"ran without TensorBoard: {exc}")
-    limit = None
-    if s["time_limit_s"] is not None:
-        limit = TimeLimit(s["time_limit_s"], t_start)
-        callbacks.append(limit)
-    callbacks += extra_callbacks(config, model, splits, record)
+    trial = TrialContext(config, program, model, record, artifacts_dir, t_start)
+    callbacks: list[Any] = [timer, *trial_callbacks(trial), *probe_callbacks(trial)]
+    limit = next((callback for callback in callbacks if isinstance(callback, TimeLimit)), None)
     callbacks += list(config.meta.get("callbacks", ()))  # per-run callbacks (a search's pruning)
 
     t_fit = time.perf_counter()
     fit = model.fit(
-        x_train,
-        y_train,
-        validation_data=(x_val, y_val),
+        program.x_train,
+        program.y_train,
+        validation_data=(program.x_val, program.y_val),
         epochs=s["epochs"],
         batch_size=s["batch_size"],
         callbacks=callbacks,
@@ -226,19 +140,22 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         verbose=0,
     )
     t_eval = time.perf_counter()
-    test = model.evaluate(x_test, y_test, batch_size=max(256, s["batch_size"]), verbose=0, return_dict=True)
+    test = model.evaluate(
+        program.x_test, program.y_test, batch_size=max(256, s["batch_size"]), verbose=0, return_dict=True
+    )
     t_end = time.perf_counter()
 
+    family, params = program.family, program.params
     history = family.record_metrics({key: _floats(values) for key, values in sorted(fit.history.items())}, params)
     test = family.record_metrics({key: float(value) for key, value in sorted(test.items())}, params)
-    if core.task == "regression" and "mse" in test:
+    if program.core.task == "regression" and "mse" in test:
         test["rmse"] = math.sqrt(test["mse"]) if math.isfinite(test["mse"]) and test["mse"] >= 0 else float("nan")
     durations = timer.durations
     steady = durations[1:]
     record.update(
         history=history,
         epochs_run=len(durations),
-        best_epoch=best_epoch(history, monitor),
+        best_epoch=best_epoch(history, s["early_stopping_monitor"]),
         test=test,
         param_count=int(model.count_params()),
         weights_sha256=weights_sha256(model),
@@ -257,14 +174,14 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
     per_epoch = float(np.mean(steady)) if steady else (durations[0] if durations else None)
     record["samples_per_s"] = len(splits.x_train) / per_epoch if per_epoch else None
     if _has_nan(history, test):
-        record["status"], record["reason"] = "diverged", "loss or metric became NaN or infinite"
+        record["status"], record["reason"] = Status.DIVERGED, "loss or metric became NaN or infinite"
     elif limit is not None and limit.timed_out:
-        record["status"] = "timeout"
+        record["status"] = Status.TIMEOUT
         record["reason"] = (
             f"time_limit_s={s['time_limit_s']} reached after {len(durations)} of {s['epochs']} epochs"
         )
     else:
-        record["status"] = "ok"
+        record["status"] = Status.OK
 
 
 def weights_sha256(model: Any) -> str:
@@ -277,13 +194,6 @@ def weights_sha256(model: Any) -> str:
     return digest.hexdigest()
 
 
-def extra_callbacks(config: TrialConfig, model: Any, splits: Any, record: dict[str, Any]) -> list[Any]:
-    """Probes that write into ``record`` while training (see ablations.probes)."""
-    from ablations.probes import probe_callbacks
-
-    return probe_callbacks(config, model, splits, record)
-
-
 def run_trial(config: TrialConfig, *, artifacts_dir: Path | None = None) -> dict[str, Any]:
     """Run one trial and return its record; failures are recorded, not raised."""
     record = base_record(config)
@@ -294,9 +204,9 @@ def run_trial(config: TrialConfig, *, artifacts_dir: Path | None = None) -> dict
     except (KeyboardInterrupt, SystemExit):
         raise
     except DeadlineExceeded as exc:
-        record["status"], record["reason"] = "timeout", str(exc)
+        record["status"], record["reason"] = Status.TIMEOUT, str(exc)
     except Exception as exc:
-        record["status"] = "failed"
+        record["status"] = Status.FAILED
         record["reason"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
         record["error"] = {
             "type": type(exc).__name__,

@@ -15,17 +15,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ablations.datasets import DATASETS
+from ablations.losses import DEFAULT_LOSS, LOSSES, losses_for
+from ablations.optimizers import OPTIMIZERS
+from ablations.registry import Registry
+from ablations.settings_error import SettingsError
 
-Loss = Literal["cross_entropy", "squared_error", "absolute_error"]
-TASK_LOSSES = {
-    "classification": ("cross_entropy", "squared_error"),
-    "regression": ("squared_error", "absolute_error"),
-}
 TASK_METRICS = {
     "classification": ("loss", "accuracy"),
     "regression": ("loss", "mse", "mae"),
 }
-DEFAULT_LOSS = {"classification": "cross_entropy", "regression": "squared_error"}
+
+
+def _choices(registry: Registry[Any]) -> str:
+    """``'a', 'b' or 'c'``: pydantic's wording for a Literal, so every choice error reads alike."""
+    names = [repr(name) for name in registry.names()]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 class CoreSettings(BaseModel):
@@ -44,8 +48,9 @@ class CoreSettings(BaseModel):
     split_seed: int = Field(42, ge=0, lt=2**32)
     max_train_samples: int | None = Field(None, ge=1)
     # Optimization. loss None means the task's usual loss (cross-entropy / squared error).
-    loss: Loss | None = None
-    optimizer: Literal["sgd", "adam", "nadam", "rmsprop", "adamw"] = "adam"
+    # loss and optimizer: names in ablations.losses.LOSSES / ablations.optimizers.OPTIMIZERS.
+    loss: str | None = None
+    optimizer: str = "adam"
     learning_rate: float = Field(1e-3, gt=0, le=10)
     momentum: float = Field(0.0, ge=0, lt=1)
     epochs: int = Field(20, ge=1, le=10_000)
@@ -72,6 +77,20 @@ class CoreSettings(BaseModel):
             raise ValueError(f"unknown dataset {value!r}; known: {', '.join(sorted(DATASETS))}")
         return value
 
+    @field_validator("optimizer")
+    @classmethod
+    def _known_optimizer(cls, value: str) -> str:
+        if value not in OPTIMIZERS:
+            raise ValueError(f"Input should be {_choices(OPTIMIZERS)} (got {value!r})")
+        return value
+
+    @field_validator("loss")
+    @classmethod
+    def _known_loss(cls, value: str | None) -> str | None:
+        if value is not None and value not in LOSSES:
+            raise ValueError(f"Input should be {_choices(LOSSES)} (got {value!r})")
+        return value
+
     @property
     def task(self) -> str:
         return DATASETS[self.dataset].task
@@ -82,15 +101,6 @@ class CoreSettings(BaseModel):
 
 
 CORE_FIELDS = frozenset(CoreSettings.model_fields)
-
-
-class SettingsError(ValueError):
-    """Invalid settings; ``field`` names the offending setting, ``allowed`` what would do."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 def _first_error(exc: ValidationError, prefix: str = "") -> SettingsError:
@@ -128,6 +138,38 @@ def _check_booleans(model: type[BaseModel], values: dict[str, Any]) -> None:
             raise SettingsError(key, f"must be true or false (got {value!r})")
 
 
+def _leaves(annotation: Any) -> list[Any]:
+    """The types a (possibly Optional or union) annotation is made of; Literals kept whole."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [leaf for arg in typing.get_args(annotation) for leaf in _leaves(arg)]
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _leaves(typing.get_args(annotation)[0])
+    return [annotation]
+
+
+def _check_types(model: type[BaseModel], values: dict[str, Any]) -> None:
+    """No string where a number is expected, no number where a string is: pydantic's lax mode
+    reads ``batch_size = "32"`` as 32, so a quoted number would silently run as a number.
+
+    Run after pydantic accepted the values, so what it refuses keeps its own message. Ints
+    stay accepted for floats (``learning_rate = 1``).
+    """
+    for key, value in values.items():
+        field = model.model_fields.get(key)
+        if field is None or isinstance(value, bool) or value is None:
+            continue
+        leaves = _leaves(field.annotation)
+        numeric = any(leaf in (int, float) for leaf in leaves)
+        words = [arg for leaf in leaves if typing.get_origin(leaf) is Literal for arg in typing.get_args(leaf)
+                 if isinstance(arg, str)]
+        takes_str = str in leaves or bool(words)
+        if isinstance(value, str) and numeric and str not in leaves and value not in words:
+            choices = "".join(f" or {word!r}" for word in words)
+            raise SettingsError(key, f"must be a number{choices}, not a string (got {value!r})")
+        if isinstance(value, (int, float)) and takes_str and not numeric:
+            raise SettingsError(key, f"must be a string, not a number (got {value!r})")
+
+
 def _takes_other(annotation: Any) -> bool:
     """Whether a bool-taking annotation also takes something other than bool and None."""
     args = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else ()
@@ -148,6 +190,7 @@ def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
         core = CoreSettings(**core_values)
     except ValidationError as exc:
         raise _first_error(exc) from None
+    _check_types(CoreSettings, core_values)
     if core.model not in MODELS:
         raise SettingsError("model", f"unknown model {core.model!r}; known: {', '.join(MODELS.names())}")
     family = MODELS.get(core.model)
@@ -164,12 +207,13 @@ def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
         params = family.Params(**model_values)
     except ValidationError as exc:
         raise _first_error(exc) from None
+    _check_types(family.Params, model_values)
     loss = core.resolved_loss
-    if loss not in TASK_LOSSES[core.task]:
+    if core.task not in LOSSES.get(loss).tasks:
         raise SettingsError(
             "loss",
             f"{loss!r} does not fit {core.task} data set {core.dataset!r}; "
-            f"allowed: {', '.join(TASK_LOSSES[core.task])}",
+            f"allowed: {', '.join(losses_for(core.task))}",
         )
     metric = core.early_stopping_monitor.removeprefix("val_")
     if metric not in TASK_METRICS[core.task]:

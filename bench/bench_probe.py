@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import time
 
+import keras
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
-
-from ablations.callbacks import EpochTimer  # noqa: E402
-from ablations.datasets import DATASETS, load_splits  # noqa: E402
-from ablations.models import MODELS  # noqa: E402
-from ablations.probes import probe_callbacks  # noqa: E402
-from ablations.runner import loss_and_metrics, make_optimizer, seed_everything  # noqa: E402
-from ablations.settings import CoreSettings, resolve_settings  # noqa: E402
-from ablations.trial import TrialConfig  # noqa: E402
+from ablations.callbacks import TrialContext
+from ablations.datasets import DATASETS
+from ablations.keras_callbacks import EpochTimer
+from ablations.probes import probe_callbacks
+from ablations.program import build_program
+from ablations.runner import seed_everything
+from ablations.settings import resolve_settings
+from ablations.trial import TrialConfig
 
 CASES = {
     "digits-depth2": {"dataset": "digits", "depth": 2},
@@ -37,23 +37,18 @@ def test_probe_cost_per_epoch(benchmark, case):
                                  "probe_every": 1, "checkpoint": False})
     config = TrialConfig("bench", {}, settings, 0, DATASETS[settings["dataset"]].version)
     s = config.settings
-    splits = load_splits(s["dataset"], split_seed=s["split_seed"], test_fraction=s["test_fraction"],
-                         validation_fraction=s["validation_fraction"], normalization=s["normalization"])
-    seed_everything(0, "tensorflow")
-    family = MODELS.get("mlp")
-    core = CoreSettings(**{k: v for k, v in s.items() if k in CoreSettings.model_fields})
-    params = family.Params(**{k: v for k, v in s.items() if k in family.Params.model_fields})
-    model = family.build(core, params, splits)
-    loss, metrics, _ = loss_and_metrics(core.task, s["loss"])
-    model.compile(optimizer=make_optimizer(s), steps_per_execution=s["steps_per_execution"], loss=loss, metrics=metrics)
+    program = build_program(s)
+    seed_everything(0, keras.backend.backend())
+    model = program.build_model()
+    program.compile(model, steps_per_execution=s["steps_per_execution"])
 
     timer = EpochTimer()
-    model.fit(splits.x_train, splits.y_train, validation_data=(splits.x_val, splits.y_val), epochs=EPOCHS,
+    model.fit(program.x_train, program.y_train, validation_data=(program.x_val, program.y_val), epochs=EPOCHS,
               batch_size=s["batch_size"], callbacks=[timer], verbose=0)
     epoch_s = float(np.median(timer.durations[1:]))  # the first epoch traces the train step
 
     record: dict = {}
-    (probe,) = probe_callbacks(config, model, splits, record)
+    (probe,) = probe_callbacks(TrialContext(config, program, model, record, None, time.perf_counter()))
     probe.set_model(model)
     start = time.perf_counter()
     probe.probe(0)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
-keras = pytest.importorskip("keras")
+from ablations.datasets import DATASETS
+from ablations.probes import GradientProbe, probe_batch
+from ablations.runner import run_trial, seed_everything
+from ablations.settings import resolve_settings
+from ablations.trial import TrialConfig
 
-from ablations.datasets import DATASETS  # noqa: E402
-from ablations.probes import GradientProbe, probe_batch  # noqa: E402
-from ablations.runner import run_trial, seed_everything  # noqa: E402
-from ablations.settings import resolve_settings  # noqa: E402
-from ablations.trial import TrialConfig  # noqa: E402
+BACKEND = keras.backend.backend()
 
 # Keras' PyTorch trainer accepts only steps_per_execution = 1.
 STEPS = 1 if keras.backend.backend() == "torch" else 2
@@ -135,10 +136,41 @@ def test_tiny_gradients_do_not_underflow():
     assert value == pytest.approx(1e-24, rel=1e-3)
 
 
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_probe_is_compiled_once_on(backend: str):
+    """The backend's compiled path (tf.function / jax.jit): traced at the first probe only.
+
+    Run this file with ``KERAS_BACKEND=jax`` for the JAX case (``nox -s tests`` does); the
+    PyTorch probe runs eagerly by design and is exercised by the other tests under torch.
+    """
+    if BACKEND != backend:
+        pytest.skip(f"needs KERAS_BACKEND={backend}; this process runs {BACKEND}")
+    from ablations.probes.callback import summarize
+    from ablations.probes.gradients import make_probe_function
+
+    traces = []
+
+    def counting(*args):
+        traces.append(1)  # Python runs only while tracing
+        return summarize(*args)
+
+    x, y = tiny_data()
+    inputs = keras.Input(shape=(5,))
+    hidden = keras.layers.Dense(4, activation="tanh", name="dense_0")(inputs)
+    outputs = keras.layers.Dense(3, activation="softmax", name="output")(hidden)
+    model = keras.Model(inputs, [outputs, hidden])
+    function = make_probe_function(model, keras.losses.SparseCategoricalCrossentropy(), counting)
+    x, y = keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(y)
+    first = keras.ops.convert_to_numpy(function(x, y))
+    for _ in range(2):
+        assert np.array_equal(keras.ops.convert_to_numpy(function(x, y)), first)
+    assert len(traces) == 1
+
+
 def fit_weights(*, with_probe: bool):
     """A net with batch norm and dropout, fitted with and without the probe; all its state."""
     x, y = tiny_data(n=96, features=6, classes=3, seed=1)
-    seed_everything(7, "tensorflow")
+    seed_everything(7, BACKEND)
     inputs = keras.Input(shape=(6,))
     h = keras.layers.Dense(8, name="dense_0", use_bias=False)(inputs)
     h = keras.layers.BatchNormalization(name="bn_0")(h)

@@ -71,7 +71,14 @@ def test_tensorboard_logs_carry_the_hparams(write_matrix, tmp_path):
     hparams_file = min(events, key=lambda p: len(p.parts))
     accumulator = EventAccumulator(str(hparams_file.parent))
     accumulator.Reload()
-    assert "_hparams_/session_start_info" in accumulator.summary_metadata
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    metadata = accumulator.SummaryMetadata("_hparams_/session_start_info")
+    start = plugin_data_pb2.HParamsPluginData.FromString(metadata.plugin_data.content).session_start_info
+    values = {name: value.WhichOneof("kind") and getattr(value, value.WhichOneof("kind"))
+              for name, value in start.hparams.items()}
+    assert values == {"activation": "tanh", "seed": 0.0}  # the cell's labels and the seed
+    assert start.group_name == trial.trial_id
 
 
 def test_torch_runs_one_step_per_execution_and_says_so():

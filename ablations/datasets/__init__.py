@@ -1,7 +1,8 @@
 """Data sets: one registry entry each, loaded offline, verified against a checksum.
 
-``DATASETS`` maps a name to a :class:`DatasetSpec`, whose metadata (task, version) is cheap, so
-a matrix can be validated and its trial ids computed without loading any data.
+``DATASETS`` (a :class:`~ablations.registry.Registry`) maps a name to a :class:`DatasetSpec`,
+whose metadata (task, version) is cheap, so a matrix can be validated and its trial ids
+computed without loading any data.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from ablations.datasets.base import (
     Splits,
     array_checksum,
 )
-from ablations.datasets.catalog import DATASETS
+from ablations.datasets.registry import DATASETS
 from ablations.datasets.loading import load_dataset, load_splits
 
 __all__ = [

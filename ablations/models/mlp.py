@@ -47,7 +47,7 @@ class MLPFamily(ModelFamily):
     Params = MLPParams
 
     def finalize(self, core, params: MLPParams) -> MLPParams:
-        from ablations.settings import SettingsError
+        from ablations.settings_error import SettingsError
 
         if isinstance(params.dropout_layers, int) and params.dropout_layers < 0:
             raise SettingsError("dropout_layers", f"must be 'all' or >= 0 (got {params.dropout_layers})")

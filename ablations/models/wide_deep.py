@@ -69,7 +69,7 @@ def feature_list(text: str) -> list[str]:
 
 def _check_names(field: str, text: str, dataset: str | None, *, count: int | None = None) -> None:
     """Names well formed, and known to the data set where its names are cheap to have."""
-    from ablations.settings import SettingsError
+    from ablations.settings_error import SettingsError
 
     names = feature_list(text)
     if not names:
@@ -223,7 +223,7 @@ class WideDeepMultiOutputFamily(WideDeepFamily):
     heads = ("output", "aux_output")
 
     def finalize(self, core, params: MultiOutputParams) -> MultiOutputParams:
-        from ablations.settings import SettingsError
+        from ablations.settings_error import SettingsError
 
         if core.early_stopping_monitor != "val_loss":
             raise SettingsError(

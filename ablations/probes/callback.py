@@ -161,3 +161,19 @@ class GradientProbe(keras.callbacks.Callback):
         done = epoch + 1
         if done % self.every == 0 or done == self.params.get("epochs") or self.model.stop_training:
             self.probe(done)
+
+
+class TimedProbe(GradientProbe):
+    """A GradientProbe that also writes its timings into the record when training ends."""
+
+    def __init__(self, *args: Any, record: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.record = record
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        t = self.timings
+        self.record["probe_timing"] = {
+            "n": len(t),
+            "first_s": t[0] if t else None,
+            "steady_s": float(np.mean(t[1:])) if len(t) > 1 else None,
+        }

@@ -28,6 +28,7 @@ from ablations.search.objective import core_objective
 from ablations.search.session import Outcome, SearchSession
 from ablations.search.space import SearchTable
 from ablations.search.strategies import Strategy, distributions
+from ablations.status import Status
 
 SCORERS = {"squared_error": "neg_mean_squared_error", "absolute_error": "neg_mean_absolute_error"}
 
@@ -66,25 +67,18 @@ class SpaceDistribution:
 
 
 def model_builder(search: Any, splits: Any):
-    """``model(X, y, **point)`` for the wrapper: the same MLP and compile as the core runner."""
+    """``model(X, y, **point)`` for the wrapper: the trial program the core runner trains."""
 
     def build(X: Any = None, y: Any = None, **point: Any):
-        from ablations.models import MODELS
-        from ablations.runner import loss_and_metrics, make_optimizer, seed_everything
-        from ablations.settings import CoreSettings, resolve_settings
+        from ablations.program import build_program
+        from ablations.runner import seed_everything
+        from ablations.settings import resolve_settings
 
         settings = resolve_settings({**search.base, **point})
+        program = build_program(settings, splits=splits)
         seed_everything(search.seed, settings["backend"])  # every fold starts from the same weights
-        family = MODELS.get(settings["model"])
-        core = CoreSettings(**{k: v for k, v in settings.items() if k in CoreSettings.model_fields})
-        params = family.Params(**{k: v for k, v in settings.items() if k in family.Params.model_fields})
-        loss, metrics, _ = loss_and_metrics(core.task, settings["loss"])
-        model = family.build(core, params, splits)
-        model.compile(
-            optimizer=make_optimizer(settings),
-            steps_per_execution=settings["steps_per_execution"],
-            **family.compile_args(params, loss, metrics),
-        )
+        model = program.build_model()
+        program.compile(model, steps_per_execution=settings["steps_per_execution"])
         return model
 
     return build
@@ -106,15 +100,12 @@ class SklearnRandomStrategy(Strategy):
         from keras.wrappers import SKLearnRegressor
         from sklearn.model_selection import RandomizedSearchCV
 
-        from ablations.datasets import load_splits
+        from ablations.program import build_program
 
         search, table = session.search, session.search.table
         s = search.resolved_base
-        splits = load_splits(
-            s["dataset"], split_seed=s["split_seed"], test_fraction=s["test_fraction"],
-            validation_fraction=s["validation_fraction"], normalization=s["normalization"],
-            max_train_samples=s["max_train_samples"],
-        )
+        base = build_program(s)  # the data; each candidate's program shares its splits
+        splits = base.splits
         callbacks: list[Any] = [keras.callbacks.TerminateOnNaN()]
         if s["early_stopping_patience"] is not None:
             callbacks.append(keras.callbacks.EarlyStopping(
@@ -123,7 +114,7 @@ class SklearnRandomStrategy(Strategy):
             ))
         fit_kwargs = {
             "epochs": s["epochs"], "batch_size": s["batch_size"], "verbose": 0, "shuffle": True,
-            "validation_data": (splits.x_val, splits.y_val.reshape(-1, 1)), "callbacks": callbacks,
+            "validation_data": (base.x_val, base.y_val), "callbacks": callbacks,
         }
         cv = RandomizedSearchCV(
             SKLearnRegressor(model=model_builder(search, splits), fit_kwargs=fit_kwargs),
@@ -159,7 +150,7 @@ class SklearnRandomStrategy(Strategy):
             session.study.add_trial(optuna.trial.create_trial(
                 params=params, distributions=dists,
                 value=-score if ok else None, state=TrialState.COMPLETE if ok else TrialState.FAIL,
-                user_attrs={"result": {"outcome": "ok" if ok else "failed", "cv_scores": [-f for f in folds],
+                user_attrs={"result": {"outcome": Status.OK if ok else Status.FAILED, "cv_scores": [-f for f in folds],
                                        "train_s": float(fit_s[i] * scale), "sample_s": 0.0, "cached": False}},
             ))
 

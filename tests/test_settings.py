@@ -1,0 +1,48 @@
+"""Settings types: a quoted number is not a number, and a number is not a name, anywhere.
+
+pydantic's lax mode read ``batch_size = "32"`` as 32; every numeric field of the core settings
+and of every model family's ``Params`` must refuse a string, every name field a number.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ablations.models import MODELS
+from ablations.settings import CoreSettings, SettingsError, _leaves, resolve_settings
+
+REQUIRED = {
+    "wide_deep_multi_input": {"wide_features": "age,sex", "deep_features": "bmi"},
+    "wide_deep_crossed": {"cross_features": "age,bmi"},
+}
+
+
+def fields():
+    for model in MODELS.names():
+        family = MODELS.get(model)
+        for schema in (CoreSettings, family.Params):
+            for name, field in schema.model_fields.items():
+                if name not in ("dataset", "model"):
+                    # A valid value of the field, so only its type can be wrong.
+                    valid = field.default if isinstance(field.default, (int, float)) else 1
+                    yield (model, name), (_leaves(field.annotation), str(valid))
+
+
+CASES = dict(fields())
+
+
+@pytest.mark.parametrize("case", sorted(CASES), ids=lambda key: f"{key[0]}.{key[1]}")
+def test_wrong_kind_of_value_is_refused(case):
+    model, name = case
+    leaves, quoted = CASES[case]
+    base = {"dataset": "diabetes", "model": model, **REQUIRED.get(model, {})}
+    if int in leaves or float in leaves:
+        with pytest.raises(SettingsError, match=rf"^{name}: must be a number.*, not a string \(got '{quoted}'\)$"):
+            resolve_settings({**base, name: quoted})
+    elif bool not in leaves:  # a name: strings only (booleans have their own check)
+        with pytest.raises(SettingsError, match=rf"^{name}: .*\(got 3\)$"):
+            resolve_settings({**base, name: 3})
+
+
+def test_ints_stay_accepted_for_floats():
+    assert resolve_settings({"dataset": "digits", "learning_rate": 1, "dropout": 0})["learning_rate"] == 1.0
