@@ -5,6 +5,9 @@ The Python API for analysing stored results is small:
 - :func:`load_results` ``(matrix, profile="default", runs_dir="runs")``: the stored results
   of a matrix profile as one tidy pandas DataFrame, one row per trial (the frame the reports
   use, plus every setting and the final validation metrics);
+- :func:`load_trial_model` ``(record, runs_dir)``: a stored trial's model with its best
+  weights, rebuilt from the record's settings (the checkpoint is loaded only from inside the
+  runs directory);
 - :data:`SCHEMA_VERSION`: the version of the stored result records.
 
 Running matrices is the ``ablations`` command's job (``ablations run``, ``report``,
@@ -32,12 +35,12 @@ _moved.install()
 __version__ = "0.1.0"
 SCHEMA_VERSION = 1
 
-__all__ = ["SCHEMA_VERSION", "__version__", "load_results"]
+__all__ = ["SCHEMA_VERSION", "__version__", "load_results", "load_trial_model"]
 
 
 # The public functions and where they live, imported on first use (as registry entries are), so
 # ``import ablations`` stays cheap (no pandas) and the package root depends on no module of it.
-_LAZY = {"load_results": "ablations.reporting.results"}
+_LAZY = {"load_results": "ablations.api", "load_trial_model": "ablations.api"}
 
 
 def __getattr__(name: str) -> Any:

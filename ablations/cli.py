@@ -85,7 +85,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write the tidy frame of ``ablations.load_results`` to a CSV or Parquet file."""
     import importlib.util
 
-    from ablations.reporting.results import load_results
+    from ablations.api import load_results
 
     (name,) = args.matrices
     if args.format == "parquet" and importlib.util.find_spec("pyarrow") is None:

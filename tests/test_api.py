@@ -61,7 +61,7 @@ def test_importing_the_package_imports_neither_pandas_nor_keras() -> None:
     code = "import sys, ablations; print(sorted(m for m in ('pandas', 'keras', 'tensorflow') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-    assert ablations.__all__ == ["SCHEMA_VERSION", "__version__", "load_results"]
+    assert ablations.__all__ == ["SCHEMA_VERSION", "__version__", "load_results", "load_trial_model"]
     assert "ablations.backend" not in (ablations.__doc__ or "")
 
 

@@ -67,26 +67,8 @@ def tidy_row(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def load_results(matrix: Any, profile: str = "default", runs_dir: str | Path = "runs") -> pd.DataFrame:
-    """The stored results of a matrix profile as one tidy frame: one row per trial.
-
-    Args:
-        matrix: a shipped matrix's name, a ``.toml`` path, or a loaded :class:`ablations.spec.Matrix`.
-        profile: the profile whose trials are rows (``default``, ``smoke``, ...).
-        runs_dir: the result store ``ablations run`` wrote to.
-
-    Columns: ``trial_id``, ``cell_id``, ``seed``, the cell's labels and every other setting,
-    ``status`` and ``reason`` (a trial not finished is a row with status ``missing``,
-    ``running`` or ``killed``), ``test_<metric>``, ``final_val_<metric>`` (the last epoch's
-    validation value), ``best_epoch``, ``epochs_run``, and timing in seconds (``wall_s``,
-    ``setup_s``, ``first_epoch_s``, ``steady_epoch_s``, ``fit_s``, ``evaluation_s``, ``total_s``).
-    A search matrix has one row per search: the trial it selected. Raises MatrixError
-    for a bad matrix or profile.
-    """
-    from ablations.matrix_files import find_matrix
-
-    if isinstance(matrix, (str, Path)):
-        matrix = find_matrix(str(matrix))
+def results_frame(matrix: Any, profile: str, runs_dir: Path) -> pd.DataFrame:
+    """The tidy frame of :func:`ablations.api.load_results` for a loaded matrix."""
     _, records = profile_records(matrix, profile, Path(runs_dir))
     axes = list(matrix.profile(profile).axes)
     frame = pd.DataFrame([tidy_row(r) for r in records])
