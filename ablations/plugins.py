@@ -1,8 +1,9 @@
 """Extensions named in ``ABLATIONS_PLUGINS``: modules imported when the command starts.
 
-A plugin module adds entries to the registries (``DATASETS``, ``MODELS``, ``EXECUTORS``,
-``SECTIONS``...) when imported, so a team can use its own data sets or models from matrix files
-without forking the suite. The variable holds module names separated by commas; a module
+A plugin module adds or wraps entries of the registries when imported (``DATASETS``,
+``MODELS``, ``OPTIMIZERS``, ``LOSSES``, ``CALLBACKS``, ``PROBES``, ``EXECUTORS``, ``STRATEGIES``,
+``SECTIONS``, ``MATRIX_KINDS``), so a team can use its own data sets, models or training pieces
+from matrix files without forking the suite. The variable holds module names separated by commas; a module
 that cannot be imported is a :class:`PluginError` (one line, exit code 2), never a traceback.
 """
 
