@@ -31,10 +31,12 @@ def load_results(matrix: Any, profile: str = "default", runs_dir: str | Path = "
     validation value), ``best_epoch``, ``epochs_run``, and timing in seconds (``wall_s``,
     ``setup_s``, ``first_epoch_s``, ``steady_epoch_s``, ``fit_s``, ``evaluation_s``, ``total_s``).
     A search matrix has one row per search: the trial it selected. Raises MatrixError
-    for a bad matrix or profile.
+    for a bad matrix or profile. Plugins named in ``ABLATIONS_PLUGINS`` are loaded first.
     """
+    from ablations.plugins import load_plugins
     from ablations.reporting.results import results_frame
 
+    load_plugins()  # a matrix may name a plugin's data set or model, as on the command line
     if isinstance(matrix, (str, Path)):
         matrix = find_matrix(str(matrix))
     return results_frame(matrix, profile, Path(runs_dir))
