@@ -188,13 +188,13 @@ def test_a_dead_worker_takes_only_its_own_trial(tmp_path: Path):
 
 
 def test_missing_tensorboard_is_a_warning_not_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    import ablations.callbacks
+    import ablations.keras_callbacks
     from ablations.runner import run_trial
 
     def no_tensorboard(*args, **kwargs):
         raise ImportError("tensorboard = true needs TensorFlow")
 
-    monkeypatch.setattr(ablations.callbacks, "tensorboard_callbacks", no_tensorboard)
+    monkeypatch.setattr(ablations.keras_callbacks, "tensorboard_callbacks", no_tensorboard)
     body = TINY.replace("checkpoint = false", "checkpoint = false\ntensorboard = true").replace("seeds = [0, 1]", "seeds = [0]")
     matrix = resolve_matrices([str(write_matrix(tmp_path, "tb", body))])[0]
     record = run_trial(matrix.trials("default")[0], artifacts_dir=tmp_path / "art")
