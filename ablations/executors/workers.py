@@ -252,8 +252,9 @@ def thread_local_python_random() -> None:
     Keras draws every unseeded layer's seed from Python's global ``random`` (seeded by
     ``keras.utils.set_random_seed``). On a Dask worker the trial runs in a task thread while
     the worker's event loop also draws from ``random`` (heartbeat jitter, peer choice), which
-    shifts the trial's seeds: measured here, Dask results then differed from ``inline``. With
-    per-thread state the trial's draws depend on its seed only.
+    shifts the trial's seeds. With per-thread state the trial's draws depend on its seed only.
+    Kept because it is needed: without it, ``test_dask_reproduces_inline_exactly`` failed 3 runs
+    out of 3 (2026-11-30, 2 cores); with it, it passes. Only Dask workers call this.
     """
     global _THREAD_RANDOM
     if _THREAD_RANDOM is not None:
