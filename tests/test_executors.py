@@ -219,6 +219,7 @@ def stop_event():
 STOP = TINY.replace("seeds = [0, 1]", "seeds = [0, 1, 2]")  # 6 trials
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor", ["process", "dask"])
 def test_after_a_stop_the_parent_starts_no_queued_trial(tmp_path: Path, executor: str, stop_event, request):
     """The stop flag is set in the parent (as the CLI's signal handler does); workers never see it."""
