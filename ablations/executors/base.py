@@ -41,7 +41,7 @@ class Executor(ABC):
     run a group of same-shape cells (seeds, learning rates, dropout rates) as one program (e.g.
     ``jax.vmap`` over the models) and store one record per trial from it; callers need not
     change for that. After a stop, an executor starts no further trial (those running may
-    finish) and raises KeyboardInterrupt.
+    finish) and raises KeyboardInterrupt if any trial was left unstarted.
     """
 
     def __init__(self, *, jobs: int = 1, **options: Any) -> None:
@@ -63,7 +63,6 @@ class Executor(ABC):
                 skip_group(group, reason, store=store, on_result=on_result)
                 continue
             self.run_group(backend, group, store=store, artifacts_dir=artifacts_dir, on_result=on_result)
-        stop_if_requested()
 
     def unavailable_reason(self, backend: str) -> str | None:
         """Why ``backend`` cannot run where this executor runs trials (None: it can)."""

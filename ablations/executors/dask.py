@@ -111,4 +111,5 @@ class DaskExecutor(Executor):
             log.warning("stopping: waiting for the %d running trials", len(running))
             wait(list(running))  # their records are stored by the workers
             raise
-        stop_if_requested()
+        if todo:  # left unstarted by a stop
+            stop_if_requested()

@@ -77,7 +77,6 @@ class ProcessExecutor(Executor):
                     suspects.append(trial)
                 else:
                     queue.append(trial)
-        stop_if_requested()
 
     def _run_pool(
         self,
@@ -122,4 +121,6 @@ class ProcessExecutor(Executor):
         finally:
             # Joins the workers, so a dead worker's claim reads as stale afterwards.
             pool.shutdown(wait=True, cancel_futures=True)
+        if todo:  # left unstarted by a stop
+            stop_if_requested()
         return interrupted
