@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ablations.names import NAME_RE, TRIAL_ID_RE
-from ablations.status import FINAL, RETRYABLE
+from ablations.status import FINAL, RETRYABLE, Status
 from ablations.untrusted import MAX_RECORD_BYTES, UntrustedFileError, read_bytes, read_json_data, read_record
 
 log = logging.getLogger(__name__)
@@ -213,11 +213,11 @@ class ResultStore:
         if path.exists() or path.is_symlink():
             if not self._claim_is_stale(path):
                 return "running", "claimed by a live process"
-            return "killed", "its run died mid-trial (stale claim); rerun to retry"
+            return Status.KILLED, "its run died mid-trial (stale claim); rerun to retry"
         if attempted is None:
             attempted = {a["trial_id"] for a in self.attempts()}
         if trial_id in attempted:
-            return "killed", "started but never finished (run killed or interrupted); rerun to retry"
+            return Status.KILLED, "started but never finished (run killed or interrupted); rerun to retry"
         return None
 
     def _claim_is_stale(self, path: Path) -> bool:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import random
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ablations.executors.process import worker_context
-from ablations.executors.workers import configure_worker, group_trials, threads_per_worker, unavailable_reason
+from ablations.executors.process import worker_pool
+from ablations.executors.workers import group_trials, unavailable_reason
 from ablations.runner import utc_now
+from ablations.status import FINISHED
 from ablations.store import ResultStore, atomic_write_json
 from ablations.trial import TrialConfig
 
@@ -62,7 +62,7 @@ def sample_finished(
     finished = []
     for trial in matrix.trials(profile):
         record = store.get(trial.trial_id)
-        if record is not None and record.get("status") in ("ok", "diverged"):
+        if record is not None and record.get("status") in FINISHED:
             finished.append((trial, record))
     return random.Random(seed).sample(finished, min(sample, len(finished)))
 
@@ -78,10 +78,7 @@ def verify_matrix(matrix: Any, profile: str, *, runs_dir: Path, sample: int = 4,
         if reason is not None:
             results += [_row(t, None, reason) for t in trials]
             continue
-        with ProcessPoolExecutor(
-            max_workers=1, mp_context=worker_context(), initializer=configure_worker,
-            initargs=(backend, threads_per_worker(1)),
-        ) as pool:
+        with worker_pool(backend, 1) as pool:
             for trial, rerun in zip(trials, pool.map(_rerun, trials)):
                 results.append(_row(trial, differences(stored[trial.trial_id], rerun), None))
     by_backend: dict[str, dict[str, int]] = {}

@@ -21,8 +21,13 @@ checkpoint = false
 """
 
 
-def cli_env(*, plugins: str | None = None) -> dict[str, str]:
+def cli_env(*, plugins: str | None = None, quiet_env: bool = False) -> dict[str, str]:
+    """The test process's environment for a CLI run; ``quiet_env``: without the log-level
+    variables the tests set, as a user's shell has it, to see what a user would see."""
     env = dict(os.environ)
+    if quiet_env:
+        for name in ("TF_CPP_MIN_LOG_LEVEL", "GLOG_minloglevel", "PYTHONWARNINGS"):
+            env.pop(name, None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(TESTS)])
     env["KERAS_BACKEND"] = "tensorflow"
     env.pop("ABLATIONS_PLUGINS", None)
@@ -31,11 +36,14 @@ def cli_env(*, plugins: str | None = None) -> dict[str, str]:
     return env
 
 
-def cli(*args: str, plugins: str | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+def cli(
+    *args: str, plugins: str | None = None, timeout: float = 240, quiet_env: bool = False
+) -> subprocess.CompletedProcess:
     """``python -m ablations ARGS`` in a fresh interpreter, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "ablations", *args],
-        capture_output=True, text=True, timeout=timeout, env=cli_env(plugins=plugins), cwd=ROOT,
+        capture_output=True, text=True, timeout=timeout, env=cli_env(plugins=plugins, quiet_env=quiet_env),
+        cwd=ROOT,
     )
 
 

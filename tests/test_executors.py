@@ -16,6 +16,7 @@ from robustness_helpers import ROOT, cli, cli_env, write_matrix
 
 from ablations.matrix_files import resolve_matrices
 from ablations.execute import run_matrix
+from ablations.executors import EXECUTORS
 from ablations.store import ResultStore
 
 pytestmark = pytest.mark.timeout(300)
@@ -106,7 +107,7 @@ def _missing_backend() -> str:
     pytest.skip("jax and torch are both installed here")
 
 
-@pytest.mark.parametrize("executor", ["process", "dask"])
+@pytest.mark.parametrize("executor", ["inline", "process", "dask"])
 def test_a_backend_that_is_not_installed_is_skipped_with_the_reason(tmp_path: Path, executor: str):
     backend = _missing_backend()
     body = TINY.replace("[axes]", f'backend = "{backend}"\n[axes]')
@@ -116,6 +117,130 @@ def test_a_backend_that_is_not_installed_is_skipped_with_the_reason(tmp_path: Pa
     for record in ResultStore(tmp_path / "runs", "nobackend").records():
         assert record["status"] == "skipped"
         assert f"backend {backend} is not installed" in record["reason"]
+
+
+JAX = """
+seeds = [0]
+[fixed]
+dataset = "digits"
+depth = 1
+width = 8
+epochs = 1
+max_train_samples = 64
+early_stopping_patience = 0
+checkpoint = false
+[axes]
+backend = ["tensorflow", "jax"]
+"""
+
+
+def test_the_default_executor_runs_another_backends_trials_in_a_worker_quietly(tmp_path: Path):
+    """This process runs TensorFlow: its trials run inline, the JAX ones in a JAX worker (were skipped)."""
+    path = write_matrix(tmp_path, "jax", JAX)
+    runs = tmp_path / "runs"
+    result = cli("run", str(path), "--runs-dir", str(runs), "-q", quiet_env=True)
+    assert result.returncode == 0, result.stderr
+    assert "2 trials, 0 already stored, ran 2 (2 ok)" in result.stdout
+    assert result.stderr == "", "-q must print nothing but errors"
+    records = {r["settings"]["backend"]: r for r in ResultStore(runs, "jax").records()}
+    assert set(records) == {"tensorflow", "jax"}
+    for backend, record in records.items():
+        assert record["status"] == "ok", record.get("reason")
+        assert record["env"]["backend"] == backend
+
+
+def test_process_workers_are_quiet(tmp_path: Path):
+    """TensorFlow's native start-up lines (oneDNN, absl) went to the terminal from every worker."""
+    path = write_matrix(tmp_path, "quiet", TINY.replace("width = [8, 12]", "width = [8]"))
+    result = cli("run", str(path), "--runs-dir", str(tmp_path / "runs"), "-q", "-e", "process", "-j", "2",
+                 quiet_env=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", "-q must print nothing but errors"
+
+
+def test_startup_noise_filter_keeps_real_errors(capfd: pytest.CaptureFixture[str]):
+    from ablations.executors.workers import filtered_native_stderr
+
+    noise = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1796044690.391302   10721 port.cc:153] oneDNN custom operations are on.\n"
+    )
+    with filtered_native_stderr():
+        os.write(2, (noise + "E0000 00:00:1.2   1 x.cc:1] a real error\nUserWarning: kept\n").encode())
+    assert capfd.readouterr().err == "E0000 00:00:1.2   1 x.cc:1] a real error\nUserWarning: kept\n"
+
+
+def test_workers_cap_jax_threads_too(monkeypatch: pytest.MonkeyPatch):
+    from ablations.executors.workers import worker_environment
+
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    env = worker_environment("jax", 1)
+    assert env["NPROC"] == "1"  # XLA's CPU client sizes its intra-op pool from NPROC
+    assert env["XLA_FLAGS"] == "--xla_cpu_multi_thread_eigen=false"
+    assert worker_environment("jax", 4)["NPROC"] == "4"
+    assert "XLA_FLAGS" not in worker_environment("jax", 4)
+    monkeypatch.setenv("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
+    assert worker_environment("jax", 1)["XLA_FLAGS"] == (
+        "--xla_force_host_platform_device_count=2 --xla_cpu_multi_thread_eigen=false"
+    )
+
+
+def test_every_executor_shares_the_group_and_skip_loop(tmp_path: Path):
+    """A new executor writes only ``run_group``; grouping and skipping are the base class's."""
+    from ablations.executors import Executor
+
+    class Recording(Executor):
+        groups: list[tuple[str, int]] = []
+
+        def run_group(self, backend, trials, *, store, artifacts_dir, on_result):
+            self.groups.append((backend, len(trials)))
+
+    body = TINY.replace("[axes]", '[axes]\nbackend = ["tensorflow", "torch", "jax"]')
+    matrix = resolve_matrices([str(write_matrix(tmp_path, "groups", body))])[0]
+    store = ResultStore(tmp_path / "runs", "groups")
+    seen: list[dict] = []
+    Recording().run(matrix.trials("default"), store=store, artifacts_dir=tmp_path, on_result=seen.append)
+    expected = [("tensorflow", 4), ("jax", 4)] if importlib.util.find_spec("torch") is None else [
+        ("tensorflow", 4), ("torch", 4), ("jax", 4)]
+    assert Recording.groups == expected
+    assert len(seen) == 12 - 4 * len(expected)
+    assert {r["status"] for r in seen} <= {"skipped"}
+
+
+@pytest.fixture
+def stop_event():
+    from ablations.executors.base import STOP_REQUESTED
+
+    STOP_REQUESTED.clear()
+    yield STOP_REQUESTED
+    STOP_REQUESTED.clear()
+
+
+STOP = TINY.replace("seeds = [0, 1]", "seeds = [0, 1, 2]")  # 6 trials
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["process", "dask"])
+def test_after_a_stop_the_parent_starts_no_queued_trial(tmp_path: Path, executor: str, stop_event, request):
+    """The stop flag is set in the parent (as the CLI's signal handler does); workers never see it."""
+    options = {"scheduler": request.getfixturevalue("dask_scheduler")} if executor == "dask" else {}
+    matrix = resolve_matrices([str(write_matrix(tmp_path, "stop", STOP))])[0]
+    runs = tmp_path / "runs"
+    results: list[dict] = []
+
+    def stop_after_first(record: dict) -> None:
+        results.append(record)
+        stop_event.set()
+
+    runner = EXECUTORS.get(executor)(jobs=2, **options)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(matrix.trials("default"), store=ResultStore(runs, "stop"), artifacts_dir=runs / "stop",
+                   on_result=stop_after_first)
+    started = ResultStore(runs, "stop").attempts()
+    # Two workers: the trial that finished and at most the one running beside it. Before, the
+    # queued trials were already in the pool (process) or on the cluster (Dask) and ran anyway.
+    assert 1 <= len(started) <= 2, [a["trial_id"] for a in started]
+    assert len(ResultStore(runs, "stop").ids()) == len(started), "a running trial must finish and be stored"
 
 
 KILL = """

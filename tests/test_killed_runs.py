@@ -108,6 +108,43 @@ def test_interrupt_stops_cleanly_and_rerun_resumes(tmp_path: Path, signum: int):
     assert len(ran_twice) <= 1  # at most the trial that was interrupted
 
 
+QUEUED = """
+seeds = [0]
+[fixed]
+dataset = "digits"
+depth = 1
+epochs = 3
+max_train_samples = 300
+early_stopping_patience = 0
+checkpoint = false
+[axes]
+width = [8, 9, 10, 11, 12, 13]
+"""
+
+
+def test_sigterm_to_a_process_run_starts_no_queued_trial(tmp_path: Path):
+    """The stop is asked of the parent; before, the trial already queued in the pool ran anyway."""
+    matrix = tmp_path / "queued.toml"
+    matrix.write_text(QUEUED, encoding="utf-8")
+    runs = tmp_path / "runs"
+    store = ResultStore(runs, "queued")
+    proc = popen("run", str(matrix), "--runs-dir", str(runs), "-q", "-e", "process", "-j", "1")
+    deadline = time.monotonic() + 180
+    while not store.attempts() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store.attempts(), "the worker started no trial"
+    time.sleep(0.5)  # mid-trial: the next trial is queued behind it
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)  # a trial handed out before the signal arrived has claimed by now
+    started = len(store.attempts())
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; finished trials are stored, rerun to resume" in err
+    assert len(store.attempts()) == started, "a queued trial started after the stop"
+    assert len(store.ids()) == started, "the running trial finishes and is stored"
+    assert not list(store.dir.glob("*.claim"))
+
+
 def test_two_runs_of_one_matrix_at_once_share_the_work(tmp_path: Path):
     matrix = tiny_matrix(tmp_path, "shared")  # 12 trials
     runs = tmp_path / "runs"

@@ -7,7 +7,8 @@ results through the same atomic :class:`~ablations.store.ResultStore`.
 
 from __future__ import annotations
 
-from ablations.executors.base import Executor, execute_one
+from ablations.executors.base import Executor
+from ablations.executors.workers import execute_one
 from ablations.registry import Registry
 
 EXECUTORS: Registry[type[Executor]] = Registry(

@@ -1,22 +1,30 @@
-"""The executor interface and the one function every worker runs per trial."""
+"""The executor interface: group the trials, skip what cannot run here, run each group.
+
+:meth:`Executor.run` is a template method: it groups the trials by (backend, device), stores a
+group whose backend is not installed as ``skipped`` (one shared helper) and hands every other
+group to :meth:`Executor.run_group`, the one method an executor implements.
+"""
 
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ablations.executors.workers import OnResult, execute_one, group_trials, skip_group, unavailable_reason
 from ablations.store import ResultStore
 from ablations.trial import TrialConfig
 
-OnResult = Callable[[dict[str, Any]], None]
-
-# Set by the CLI's SIGINT/SIGTERM handler. The KeyboardInterrupt that handler raises can be
-# swallowed when it lands inside framework code that ignores exceptions (seen with SIGTERM
-# during a TensorFlow call), so every executor also checks this before starting a trial.
+# Set by the CLI's SIGINT/SIGTERM handler, in the process that hands out the trials. The
+# KeyboardInterrupt that handler raises can be swallowed when it lands inside framework code that
+# ignores exceptions (seen with SIGTERM during a TensorFlow call), so every executor also checks
+# this before it starts or submits another trial. Workers never see it: a stop is the parent's.
 STOP_REQUESTED = threading.Event()
+
+# How often a parent waiting on its workers looks at STOP_REQUESTED (seconds).
+STOP_POLL_S = 0.5
 
 
 def stop_if_requested() -> None:
@@ -25,36 +33,21 @@ def stop_if_requested() -> None:
         raise KeyboardInterrupt
 
 
-def execute_one(trial: TrialConfig, store: ResultStore, artifacts_dir: Path) -> dict[str, Any] | None:
-    """Claim, run, store atomically, release. None if another process holds the trial."""
-    from ablations.runner import run_trial
-
-    stop_if_requested()
-    if not store.claim(trial.trial_id):
-        return None
-    try:
-        record = run_trial(trial, artifacts_dir=artifacts_dir)
-        store.put(record)
-        return record
-    finally:
-        store.release(trial.trial_id)
-
-
 class Executor(ABC):
     """Runs a list of trials, reporting each stored record through ``on_result``.
 
-    ``run`` gets the whole list of pending trials, not one at a time, so an executor decides how
-    to group them: the ones here group by (backend, device), because a worker process runs one
-    Keras backend. A future executor may run a group of same-shape cells (seeds, learning rates,
-    dropout rates) as one program (e.g. ``jax.vmap`` over the models) and store one record per
-    trial from it; callers need not change for that.
+    ``run`` gets the whole list of pending trials, not one at a time, and groups them by
+    (backend, device), because a worker process runs one Keras backend. A future executor may
+    run a group of same-shape cells (seeds, learning rates, dropout rates) as one program (e.g.
+    ``jax.vmap`` over the models) and store one record per trial from it; callers need not
+    change for that. After a stop, an executor starts no further trial (those running may
+    finish) and raises KeyboardInterrupt if any trial was left unstarted.
     """
 
     def __init__(self, *, jobs: int = 1, **options: Any) -> None:
         self.jobs = jobs
         self.options = options
 
-    @abstractmethod
     def run(
         self,
         trials: Sequence[TrialConfig],
@@ -62,4 +55,30 @@ class Executor(ABC):
         store: ResultStore,
         artifacts_dir: Path,
         on_result: OnResult,
-    ) -> None: ...
+    ) -> None:
+        for (backend, _device), group in group_trials(trials).items():
+            stop_if_requested()
+            reason = self.unavailable_reason(backend)
+            if reason is not None:
+                skip_group(group, reason, store=store, on_result=on_result)
+                continue
+            self.run_group(backend, group, store=store, artifacts_dir=artifacts_dir, on_result=on_result)
+
+    def unavailable_reason(self, backend: str) -> str | None:
+        """Why ``backend`` cannot run where this executor runs trials (None: it can)."""
+        return unavailable_reason(backend)
+
+    @abstractmethod
+    def run_group(
+        self,
+        backend: str,
+        trials: list[TrialConfig],
+        *,
+        store: ResultStore,
+        artifacts_dir: Path,
+        on_result: OnResult,
+    ) -> None:
+        """Run one group's trials (one backend, one device); check :data:`STOP_REQUESTED` before each."""
+
+
+__all__ = ["STOP_REQUESTED", "Executor", "OnResult", "execute_one", "stop_if_requested"]

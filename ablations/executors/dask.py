@@ -12,18 +12,14 @@ Scheduling, retries and worker loss are Dask's; a task whose workers kept dying
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ablations.executors.base import Executor, OnResult
+from ablations.executors.base import STOP_REQUESTED, Executor, OnResult, stop_if_requested
 from ablations.executors.workers import (
-    group_trials,
     run_in_worker,
-    skip_group,
     store_outcome,
     threads_per_worker,
-    unavailable_reason,
     worker_died_record,
     worker_environment,
 )
@@ -40,40 +36,34 @@ class DaskExecutor(Executor):
         super().__init__(jobs=jobs, **options)
         self.scheduler = scheduler
 
-    def run(
-        self,
-        trials: Sequence[TrialConfig],
-        *,
-        store: ResultStore,
-        artifacts_dir: Path,
-        on_result: OnResult,
+    def unavailable_reason(self, backend: str) -> str | None:
+        # A user's cluster may have a backend this machine lacks: its workers check for themselves.
+        return None if self.scheduler is not None else super().unavailable_reason(backend)
+
+    def run_group(
+        self, backend: str, trials: list[TrialConfig], *, store: ResultStore, artifacts_dir: Path, on_result: OnResult
     ) -> None:
         from distributed import Client, LocalCluster
 
-        for (backend, _device), group in group_trials(trials).items():
-            if self.scheduler is not None:
-                with Client(self.scheduler) as client:
-                    self._run_group(client, group, threads=1, store=store, artifacts_dir=artifacts_dir, on_result=on_result)
-                continue
-            reason = unavailable_reason(backend)
-            if reason is not None:
-                skip_group(group, reason, store=store, on_result=on_result)
-                continue
-            workers = max(1, min(self.jobs, len(group)))
-            threads = threads_per_worker(workers)
-            with (
-                LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    env=worker_environment(backend, threads),
-                ) as cluster,
-                Client(cluster) as client,
-            ):
-                self._run_group(client, group, threads=threads, store=store, artifacts_dir=artifacts_dir, on_result=on_result)
+        if self.scheduler is not None:
+            with Client(self.scheduler) as client:
+                self._run_on(client, trials, threads=1, store=store, artifacts_dir=artifacts_dir, on_result=on_result)
+            return
+        workers = max(1, min(self.jobs, len(trials)))
+        threads = threads_per_worker(workers)
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                env=worker_environment(backend, threads),
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            self._run_on(client, trials, threads=threads, store=store, artifacts_dir=artifacts_dir, on_result=on_result)
 
-    def _run_group(
+    def _run_on(
         self,
         client: Any,
         trials: list[TrialConfig],
@@ -83,20 +73,43 @@ class DaskExecutor(Executor):
         artifacts_dir: Path,
         on_result: OnResult,
     ) -> None:
-        from distributed import as_completed
+        """Keep one trial per worker thread submitted, and submit no more after a stop.
+
+        Dask would queue every submitted task on the workers; submitting as slots free up means
+        a stop leaves no queued trial behind to start later.
+        """
+        from distributed import as_completed, wait
         from distributed.scheduler import KilledWorker
 
-        futures = {
-            client.submit(
-                run_in_worker, trial, store, artifacts_dir, threads, key=f"trial-{trial.trial_id}", pure=False
-            ): trial
-            for trial in trials
-        }
-        for future in as_completed(futures):
-            trial = futures[future]
-            try:
-                record = future.result()
-            except KilledWorker as exc:
-                record = store_outcome(trial, store, worker_died_record(trial, str(exc)))
-            if record is not None:
-                on_result(record)
+        slots = max(self.jobs, sum(client.nthreads().values()), 1)
+        todo = list(reversed(trials))
+        running: dict[Any, TrialConfig] = {}
+        finished = as_completed()
+
+        def submit_while_free() -> None:
+            while todo and len(running) < slots and not STOP_REQUESTED.is_set():
+                trial = todo.pop()
+                future = client.submit(
+                    run_in_worker, trial, store, artifacts_dir, threads, key=f"trial-{trial.trial_id}", pure=False
+                )
+                running[future] = trial
+                finished.add(future)
+
+        try:
+            submit_while_free()
+            for future in finished:
+                trial = running.pop(future)
+                try:
+                    record = future.result()
+                except KilledWorker as exc:
+                    record = store_outcome(trial, store, worker_died_record(trial, str(exc)))
+                if record is not None:
+                    on_result(record)
+                submit_while_free()
+        except KeyboardInterrupt:
+            STOP_REQUESTED.set()
+            log.warning("stopping: waiting for the %d running trials", len(running))
+            wait(list(running))  # their records are stored by the workers
+            raise
+        if todo:  # left unstarted by a stop
+            stop_if_requested()

@@ -15,21 +15,19 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from ablations.executors.base import Executor, OnResult, execute_one
+from ablations.executors.base import STOP_POLL_S, STOP_REQUESTED, Executor, OnResult, stop_if_requested
 from ablations.executors.workers import (
     configure_worker,
-    group_trials,
-    skip_group,
+    execute_one,
     store_outcome,
     threads_per_worker,
-    unavailable_reason,
     worker_died_record,
 )
+from ablations.status import Status
 from ablations.store import ResultStore
 from ablations.trial import TrialConfig
 
@@ -41,30 +39,26 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+def worker_pool(backend: str, workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes set up for ``backend`` (shared with ``ablations verify``)."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=worker_context(),
+        initializer=configure_worker,
+        initargs=(backend, threads_per_worker(workers)),
+    )
+
+
 class ProcessExecutor(Executor):
     """``--executor process --jobs N``: N worker processes on this machine."""
 
-    def run(
-        self,
-        trials: Sequence[TrialConfig],
-        *,
-        store: ResultStore,
-        artifacts_dir: Path,
-        on_result: OnResult,
-    ) -> None:
-        for (backend, _device), group in group_trials(trials).items():
-            reason = unavailable_reason(backend)
-            if reason is not None:
-                skip_group(group, reason, store=store, on_result=on_result)
-                continue
-            self._run_group(backend, group, store=store, artifacts_dir=artifacts_dir, on_result=on_result)
-
-    def _run_group(
+    def run_group(
         self, backend: str, trials: list[TrialConfig], *, store: ResultStore, artifacts_dir: Path, on_result: OnResult
     ) -> None:
         queue = list(trials)
         suspects: list[TrialConfig] = []
         while queue or suspects:
+            stop_if_requested()
             # A trial that was running when a pool broke is rerun alone, in a pool of its own:
             # if that pool breaks too, this trial killed its worker and nothing else is blamed.
             isolating = bool(suspects)
@@ -79,7 +73,7 @@ class ProcessExecutor(Executor):
                 if isolating:
                     detail = f"the worker process running trial {trial.trial_id} exited abruptly"
                     on_result(store_outcome(trial, store, worker_died_record(trial, detail)))
-                elif (store.unfinished(trial.trial_id, attempted=set()) or ("",))[0] == "killed":
+                elif (store.unfinished(trial.trial_id, attempted=set()) or ("",))[0] == Status.KILLED:
                     suspects.append(trial)
                 else:
                     queue.append(trial)
@@ -94,23 +88,23 @@ class ProcessExecutor(Executor):
         artifacts_dir: Path,
         on_result: OnResult,
     ) -> list[TrialConfig]:
-        """Run ``trials`` in one pool; return those it did not finish because the pool broke."""
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=worker_context(),
-            initializer=configure_worker,
-            initargs=(backend, threads_per_worker(workers)),
-        )
+        """Run ``trials`` in one pool; return those it did not finish because the pool broke.
+
+        A trial is submitted only when a worker is free, so none waits inside the pool: after a
+        stop no further trial is submitted, and a broken pool loses no queued trial.
+        """
+        pool = worker_pool(backend, workers)
         pending: dict[Future, TrialConfig] = {}
-        # In order, at most a few per worker ahead: a broken pool then loses few queued trials.
         todo = list(reversed(trials))
         interrupted: list[TrialConfig] = []
         try:
             while todo or pending:
-                while todo and len(pending) < 2 * workers:
+                while todo and len(pending) < workers and not STOP_REQUESTED.is_set():
                     trial = todo.pop()
                     pending[pool.submit(execute_one, trial, store, artifacts_dir)] = trial
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                if not pending:  # stopped, and what was running has finished
+                    break
+                done, _ = wait(pending, timeout=STOP_POLL_S, return_when=FIRST_COMPLETED)
                 for future in done:
                     trial = pending.pop(future)
                     try:
@@ -127,4 +121,6 @@ class ProcessExecutor(Executor):
         finally:
             # Joins the workers, so a dead worker's claim reads as stale afterwards.
             pool.shutdown(wait=True, cancel_futures=True)
+        if todo:  # left unstarted by a stop
+            stop_if_requested()
         return interrupted

@@ -2,27 +2,62 @@
 
 A Keras backend is fixed when Keras is first imported, so a worker is set up for one
 ``(backend, device)`` group: ``KERAS_BACKEND`` first, then thread limits, so N workers on N cores
-do not each start one thread per core and fight over them.
+do not each start one thread per core and fight over them. Nothing here imports the executors
+above it: they build on these helpers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
 import random
+import re
+import sys
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
+from ablations.status import Status
 from ablations.store import ResultStore
 from ablations.trial import TrialConfig
 
 log = logging.getLogger(__name__)
 
+OnResult = Callable[[dict[str, Any]], None]
 Group = tuple[str, str]  # (backend, device)
 BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
+# Start-up lines TensorFlow's native code writes straight to file descriptor 2 while it is
+# imported, before absl logging is initialised, so TF_CPP_MIN_LOG_LEVEL does not reach them
+# (measured with TF 2.21: "oneDNN custom operations are on" twice, each after absl's warning).
+# Absl/glog INFO lines ("I0000 00:00:...") and absl's warning are dropped; anything else printed
+# during the import (a W/E line, a Python warning) is passed on.
+STARTUP_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|I\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+\] )"
+)
+
+
+def execute_one(trial: TrialConfig, store: ResultStore, artifacts_dir: Path) -> dict[str, Any] | None:
+    """Claim, run, store atomically, release. None if another process holds the trial.
+
+    Runs where the trial runs (this process or a worker). Whether to start a trial at all after
+    a stop was asked for is decided by whoever hands out the trials, in the parent process.
+    """
+    from ablations.runner import run_trial
+
+    if not store.claim(trial.trial_id):
+        return None
+    try:
+        record = run_trial(trial, artifacts_dir=artifacts_dir)
+        store.put(record)
+        return record
+    finally:
+        store.release(trial.trial_id)
 
 
 def group_trials(trials: Sequence[TrialConfig]) -> dict[Group, list[TrialConfig]]:
@@ -41,17 +76,81 @@ def unavailable_reason(backend: str) -> str | None:
     return None
 
 
+def process_backend() -> str:
+    """The Keras backend of this process, without importing Keras when it is not imported yet.
+
+    ``KERAS_BACKEND`` takes precedence over Keras' config file, and the CLI always sets it.
+    """
+    if "keras" in sys.modules:
+        return str(sys.modules["keras"].backend.backend())
+    if "KERAS_BACKEND" in os.environ:
+        return os.environ["KERAS_BACKEND"]
+    import keras
+
+    return str(keras.backend.backend())
+
+
 def threads_per_worker(jobs: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, jobs))
 
 
 def worker_environment(backend: str, threads: int) -> dict[str, str]:
-    """Environment for a worker process, set before anything imports Keras or NumPy."""
+    """Environment for a worker process, set before anything imports Keras or NumPy.
+
+    JAX: XLA's CPU client sizes its intra-op thread pool from ``NPROC`` (measured with jax
+    0.10.2 on this machine: 15 threads with NPROC=1, 29 with 8, 45 with 16; the old
+    ``intra_op_parallelism_threads`` in ``XLA_FLAGS`` changed nothing). One thread per worker
+    also turns off Eigen's multi-threading inside XLA ops.
+    """
     env = {name: str(threads) for name in THREAD_ENV}
     env["KERAS_BACKEND"] = backend
     env["TF_NUM_INTEROP_THREADS"] = "1"
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"))
+    env["NPROC"] = str(threads)
+    xla_flags = os.environ.get("XLA_FLAGS", "")
+    if threads == 1 and "xla_cpu_multi_thread_eigen" not in xla_flags:
+        xla_flags = f"{xla_flags} --xla_cpu_multi_thread_eigen=false".strip()
+    if xla_flags:
+        env["XLA_FLAGS"] = xla_flags
+    env["TF_CPP_MIN_LOG_LEVEL"] = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")
     return env
+
+
+@contextlib.contextmanager
+def filtered_native_stderr() -> Iterator[None]:
+    """Send file descriptor 2 to a temporary file meanwhile; pass on all but :data:`STARTUP_NOISE`.
+
+    Works at the descriptor level because the framework's native code writes there directly.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = [line for line in captured.read().decode(errors="replace").splitlines(keepends=True)
+                    if not STARTUP_NOISE.match(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+
+def import_framework() -> None:
+    """Import Keras (and so its backend's framework) once, without the framework's start-up lines."""
+    if "keras" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with filtered_native_stderr():
+        import keras  # noqa: F401
+
+        # keras.utils.set_random_seed imports TensorFlow, where installed, on every backend
+        # (to seed tf.random too): import it here, so its start-up lines are filtered as well.
+        if importlib.util.find_spec("tensorflow") is not None:
+            import tensorflow  # noqa: F401
 
 
 _configured: tuple[str, int] | None = None
@@ -70,6 +169,7 @@ def configure_worker(backend: str, threads: int) -> None:
     os.environ.update(worker_environment(backend, threads))
     from ablations.plugins import load_plugins
 
+    import_framework()
     load_plugins()  # ABLATIONS_PLUGINS is inherited: a worker knows the parent's models and data sets
     import keras
 
@@ -94,11 +194,11 @@ def skipped_record(trial: TrialConfig, reason: str) -> dict[str, Any]:
     from ablations.runner import base_record, utc_now
 
     record = base_record(trial)
-    record.update(status="skipped", reason=reason, wall_s=0.0, finished_at=utc_now())
+    record.update(status=Status.SKIPPED, reason=reason, wall_s=0.0, finished_at=utc_now())
     return record
 
 
-def skip_group(group: Sequence[TrialConfig], reason: str, *, store: ResultStore, on_result: Any) -> None:
+def skip_group(group: Sequence[TrialConfig], reason: str, *, store: ResultStore, on_result: OnResult) -> None:
     """Store every trial of a group whose backend cannot run here as ``skipped``, with why."""
     for trial in group:
         on_result(store_outcome(trial, store, skipped_record(trial, reason)))
@@ -125,7 +225,7 @@ def worker_died_record(trial: TrialConfig, detail: str) -> dict[str, Any]:
 
     record = base_record(trial)
     record.update(
-        status="failed",
+        status=Status.FAILED,
         reason="worker died",
         error={"type": "WorkerDied", "message": detail, "traceback": None},
         wall_s=None,
@@ -152,8 +252,9 @@ def thread_local_python_random() -> None:
     Keras draws every unseeded layer's seed from Python's global ``random`` (seeded by
     ``keras.utils.set_random_seed``). On a Dask worker the trial runs in a task thread while
     the worker's event loop also draws from ``random`` (heartbeat jitter, peer choice), which
-    shifts the trial's seeds: measured here, Dask results then differed from ``inline``. With
-    per-thread state the trial's draws depend on its seed only.
+    shifts the trial's seeds. With per-thread state the trial's draws depend on its seed only.
+    Kept because it is needed: without it, ``test_dask_reproduces_inline_exactly`` failed 3 runs
+    out of 3 (2026-11-30, 2 cores); with it, it passes. Only Dask workers call this.
     """
     global _THREAD_RANDOM
     if _THREAD_RANDOM is not None:
@@ -165,8 +266,6 @@ def thread_local_python_random() -> None:
 
 def run_in_worker(trial: TrialConfig, store: ResultStore, artifacts_dir: Any, threads: int) -> dict[str, Any] | None:
     """One trial on a worker set up elsewhere (a Dask worker): check, configure once, run."""
-    from ablations.executors.base import execute_one
-
     reason = unavailable_reason(trial.backend)
     if reason is not None:
         return store_outcome(trial, store, skipped_record(trial, f"{reason} (worker {os.getpid()})"))
