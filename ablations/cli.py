@@ -235,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     # The backend is fixed when Keras is first imported: TensorFlow unless the user chose.
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     args = build_parser().parse_args(argv)
+    from ablations.executors.base import STOP_REQUESTED
+
+    STOP_REQUESTED.clear()  # a stop belongs to one run: main() called again (tests, notebooks) starts afresh
     previous = signal.signal(signal.SIGTERM, _terminate)
     previous_int = signal.signal(signal.SIGINT, _terminate)
     try:

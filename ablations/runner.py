@@ -107,7 +107,7 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         record["status"] = Status.SKIPPED
         record["reason"] = (
             f"backend {config.backend} needs its own worker process; this one runs "
-            f"{keras.backend.backend()} (use --executor process)"
+            f"{keras.backend.backend()} (the executors start one; run_trial alone cannot)"
         )
         return
     if config.settings["device"] == "gpu" and not any("GPU" in d.upper() or "cuda" in d for d in record["env"]["devices"]):

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 OnResult = Callable[[dict[str, Any]], None]
 Group = tuple[str, str]  # (backend, device)
+BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "keras-ablations[torch]"}
 BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS")
 # Start-up lines TensorFlow's native code writes straight to file descriptor 2 while it is
@@ -72,7 +73,7 @@ def unavailable_reason(backend: str) -> str | None:
     """Why this machine cannot run ``backend`` (without importing it), or None."""
     module = BACKEND_MODULES.get(backend, backend)
     if importlib.util.find_spec(module) is None:
-        return f"backend {backend} is not installed here (pip install keras-ablations[{backend}])"
+        return f"backend {backend} is not installed here (pip install {BACKEND_PACKAGES.get(backend, backend)})"
     return None
 
 
