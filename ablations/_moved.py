@@ -49,9 +49,7 @@ class MovedModuleError(ModuleNotFoundError):
 class MovedFinder(importlib.abc.MetaPathFinder):
     """Raises :class:`MovedModuleError` for a moved path that nothing else could find."""
 
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> Any:
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None) -> Any:
         new = new_path(fullname)
         if new is None:
             return None

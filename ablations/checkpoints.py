@@ -56,7 +56,9 @@ def checkpoint_path(record: dict[str, Any], runs_dir: str | Path) -> Path:
     root = Path(runs_dir)
     inner = Path(str(record.get("matrix", ""))) / relative
     if ".." in inner.parts:
-        raise UnsafeModelPathError(f"{inner}: '..' in a checkpoint path; checkpoints are only loaded from the runs directory")
+        raise UnsafeModelPathError(
+            f"{inner}: '..' in a checkpoint path; checkpoints are only loaded from the runs directory"
+        )
     target = confined(inner, root)
     unresolved = root / inner
     for part in (unresolved, *unresolved.parents):

@@ -29,8 +29,14 @@ def run_matrix(
 ) -> RunSummary:
     """Run every trial of ``profile`` that has no stored result yet (all with ``force``)."""
     request = RunRequest(
-        runs_dir=Path(runs_dir), executor=executor, jobs=jobs, force=force, retry_failed=retry_failed,
-        quiet=quiet, executor_options=executor_options, search_storage=search_storage,
+        runs_dir=Path(runs_dir),
+        executor=executor,
+        jobs=jobs,
+        force=force,
+        retry_failed=retry_failed,
+        quiet=quiet,
+        executor_options=executor_options,
+        search_storage=search_storage,
     )
     return matrix.kind.run(matrix, profile, request)
 

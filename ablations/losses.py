@@ -57,9 +57,7 @@ def _squared_error(task: str) -> LossParts:
 
     if task == "classification":
         # The course's comparison: squared error against one-hot targets.
-        return LossParts(
-            keras.losses.MeanSquaredError(), [keras.metrics.CategoricalAccuracy(name="accuracy")], True
-        )
+        return LossParts(keras.losses.MeanSquaredError(), [keras.metrics.CategoricalAccuracy(name="accuracy")], True)
     return LossParts(keras.losses.MeanSquaredError(), regression_metrics(), False)
 
 

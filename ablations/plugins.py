@@ -39,7 +39,8 @@ def load_plugins(value: str | None = None) -> list[str]:
             importlib.import_module(name)
         except Exception as exc:
             raise PluginError(
-                f"{PLUGINS_ENV}: cannot import {name!r} ({type(exc).__name__}: {exc}); "
-                "is it on PYTHONPATH?".replace("\n", " ")
+                f"{PLUGINS_ENV}: cannot import {name!r} ({type(exc).__name__}: {exc}); is it on PYTHONPATH?".replace(
+                    "\n", " "
+                )
             ) from None
     return names

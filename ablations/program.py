@@ -82,7 +82,9 @@ class TrialProgram:
         return self.inputs(self.splits.x_train[rows]), self.targets(self.splits.y_train[rows])
 
 
-def _targets(family: ModelFamily, params: BaseModel, task: str, one_hot: bool, n_classes: int | None, y: np.ndarray) -> Any:
+def _targets(
+    family: ModelFamily, params: BaseModel, task: str, one_hot: bool, n_classes: int | None, y: np.ndarray
+) -> Any:
     import keras
 
     if one_hot:
@@ -119,9 +121,18 @@ def build_program(settings: dict[str, Any], *, splits: Splits | None = None) -> 
         return _targets(family, params, core.task, parts.one_hot, splits.n_classes, y)
 
     return TrialProgram(
-        settings=s, core=core, params=params, family=family, splits=splits,
-        loss=parts.loss, metrics=parts.metrics, one_hot=parts.one_hot,
-        x_train=inputs(splits.x_train), y_train=targets(splits.y_train),
-        x_val=inputs(splits.x_val), y_val=targets(splits.y_val),
-        x_test=inputs(splits.x_test), y_test=targets(splits.y_test),
+        settings=s,
+        core=core,
+        params=params,
+        family=family,
+        splits=splits,
+        loss=parts.loss,
+        metrics=parts.metrics,
+        one_hot=parts.one_hot,
+        x_train=inputs(splits.x_train),
+        y_train=targets(splits.y_train),
+        x_val=inputs(splits.x_val),
+        y_val=targets(splits.y_val),
+        x_test=inputs(splits.x_test),
+        y_test=targets(splits.y_test),
     )

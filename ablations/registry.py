@@ -48,9 +48,7 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> T:
         if name not in self._targets:
-            raise UnknownNameError(
-                f"unknown {self.kind} {name!r}; known {self.kind}s: {', '.join(self.names())}"
-            )
+            raise UnknownNameError(f"unknown {self.kind} {name!r}; known {self.kind}s: {', '.join(self.names())}")
         if name not in self._loaded:
             module, _, attr = self._targets[name].partition(":")
             self._loaded[name] = getattr(importlib.import_module(module), attr)

@@ -110,7 +110,9 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
             f"{keras.backend.backend()} (the executors start one; run_trial alone cannot)"
         )
         return
-    if config.settings["device"] == "gpu" and not any("GPU" in d.upper() or "cuda" in d for d in record["env"]["devices"]):
+    if config.settings["device"] == "gpu" and not any(
+        "GPU" in d.upper() or "cuda" in d for d in record["env"]["devices"]
+    ):
         record["status"] = Status.SKIPPED
         record["reason"] = f"no GPU visible to {config.backend} here ({', '.join(record['env']['devices'])})"
         return
@@ -177,9 +179,7 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         record["status"], record["reason"] = Status.DIVERGED, "loss or metric became NaN or infinite"
     elif limit is not None and limit.timed_out:
         record["status"] = Status.TIMEOUT
-        record["reason"] = (
-            f"time_limit_s={s['time_limit_s']} reached after {len(durations)} of {s['epochs']} epochs"
-        )
+        record["reason"] = f"time_limit_s={s['time_limit_s']} reached after {len(durations)} of {s['epochs']} epochs"
     else:
         record["status"] = Status.OK
 

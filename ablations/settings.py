@@ -160,8 +160,13 @@ def _check_types(model: type[BaseModel], values: dict[str, Any]) -> None:
             continue
         leaves = _leaves(field.annotation)
         numeric = any(leaf in (int, float) for leaf in leaves)
-        words = [arg for leaf in leaves if typing.get_origin(leaf) is Literal for arg in typing.get_args(leaf)
-                 if isinstance(arg, str)]
+        words = [
+            arg
+            for leaf in leaves
+            if typing.get_origin(leaf) is Literal
+            for arg in typing.get_args(leaf)
+            if isinstance(arg, str)
+        ]
         takes_str = str in leaves or bool(words)
         if isinstance(value, str) and numeric and str not in leaves and value not in words:
             choices = "".join(f" or {word!r}" for word in words)
@@ -212,8 +217,7 @@ def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
     if core.task not in LOSSES.get(loss).tasks:
         raise SettingsError(
             "loss",
-            f"{loss!r} does not fit {core.task} data set {core.dataset!r}; "
-            f"allowed: {', '.join(losses_for(core.task))}",
+            f"{loss!r} does not fit {core.task} data set {core.dataset!r}; allowed: {', '.join(losses_for(core.task))}",
         )
     metric = core.early_stopping_monitor.removeprefix("val_")
     if metric not in TASK_METRICS[core.task]:

@@ -32,7 +32,6 @@ ATTEMPTS_LOG = "attempts.log"
 MAX_CLAIM_BYTES = 4096
 
 
-
 class StoreError(RuntimeError):
     pass
 

@@ -56,7 +56,11 @@ def _accepts(name: str, annotation: Any, metadata: list[Any]) -> str:
     if name in REGISTRY_CHOICES:
         return "one of " + ", ".join(f"`{n}`" for n in REGISTRY_CHOICES[name].names())
     parts, optional = [], False
-    args = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else (annotation,)
+    args = (
+        typing.get_args(annotation)
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        else (annotation,)
+    )
     for arg in args:
         if arg is type(None):
             optional = True
@@ -81,8 +85,10 @@ def _default(field: Any) -> str:
 
 
 def table(model: type[BaseModel], meanings: dict[str, str] | None) -> str:
-    rows = ["| setting | accepts | default | meaning |" if meanings else "| setting | accepts | default |",
-            "|---|---|---|---|" if meanings else "|---|---|---|"]
+    rows = [
+        "| setting | accepts | default | meaning |" if meanings else "| setting | accepts | default |",
+        "|---|---|---|---|" if meanings else "|---|---|---|",
+    ]
     for name, field in model.model_fields.items():
         cells = [f"`{name}`", _accepts(name, field.annotation, field.metadata), _default(field)]
         if meanings is not None:

@@ -42,7 +42,10 @@ def cli(
     """``python -m ablations ARGS`` in a fresh interpreter, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "ablations", *args],
-        capture_output=True, text=True, timeout=timeout, env=cli_env(plugins=plugins, quiet_env=quiet_env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=cli_env(plugins=plugins, quiet_env=quiet_env),
         cwd=ROOT,
     )
 
@@ -50,7 +53,11 @@ def cli(
 def popen(*args: str, plugins: str | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "ablations", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(plugins=plugins), cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(plugins=plugins),
+        cwd=ROOT,
     )
 
 

@@ -34,8 +34,21 @@ def test_load_results_is_one_tidy_row_per_trial(runs: Path) -> None:
     assert isinstance(frame, pd.DataFrame)
     assert len(frame) == 4
     assert sorted(frame["status"]) == ["diverged", "missing", "ok", "ok"]
-    for column in ("trial_id", "cell_id", "seed", "width", "dataset", "epochs", "learning_rate",
-                   "test_accuracy", "test_loss", "final_val_accuracy", "final_val_loss", "wall_s", "fit_s"):
+    for column in (
+        "trial_id",
+        "cell_id",
+        "seed",
+        "width",
+        "dataset",
+        "epochs",
+        "learning_rate",
+        "test_accuracy",
+        "test_loss",
+        "final_val_accuracy",
+        "final_val_loss",
+        "wall_s",
+        "fit_s",
+    ):
         assert column in frame, column
     ok = frame[frame["status"] == "ok"]
     assert ok["test_accuracy"].notna().all() and ok["final_val_loss"].notna().all()
@@ -115,8 +128,11 @@ def test_export_of_a_bad_matrix_is_one_line_exit_2(tmp_path: Path, capsys: pytes
 
 def test_moved_module_names_its_new_path() -> None:
     sys.modules.pop("ablations.catalog", None)
-    with pytest.raises(ImportError, match=r"^ablations.catalog moved to ablations.matrix_files "
-                       r"\(keras-ablations 0.2\); update the import$"):
+    with pytest.raises(
+        ImportError,
+        match=r"^ablations.catalog moved to ablations.matrix_files "
+        r"\(keras-ablations 0.2\); update the import$",
+    ):
         import ablations.catalog  # noqa: F401
     with pytest.raises(ImportError, match="ablations.catalog moved to ablations.matrix_files"):
         from ablations.catalog import resolve_matrices  # noqa: F401
@@ -155,10 +171,14 @@ def test_moved_import_from_the_cli_is_one_line(tmp_path: Path) -> None:
     """A plugin importing an old path: the CLI's one-line plugin error carries the new path."""
     plugin = tmp_path / "old_plugin.py"
     plugin.write_text("from ablations.catalog import find_matrix\n")
-    env = {"PYTHONPATH": f"{Path(__file__).resolve().parent.parent}:{tmp_path}", "ABLATIONS_PLUGINS": "old_plugin",
-           "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-m", "ablations", "list"], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    env = {
+        "PYTHONPATH": f"{Path(__file__).resolve().parent.parent}:{tmp_path}",
+        "ABLATIONS_PLUGINS": "old_plugin",
+        "PATH": "/usr/bin:/bin",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "ablations", "list"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         (

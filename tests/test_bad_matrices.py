@@ -49,9 +49,7 @@ def test_bad_matrix_gives_its_one_line_message(path: Path):
     assert str(error).startswith(f"{path}: ")
 
 
-@pytest.mark.parametrize(
-    "name", ["unknown_dataset", "syntax_error", "not_utf8", "profile_name_path", "Bad Name"]
-)
+@pytest.mark.parametrize("name", ["unknown_dataset", "syntax_error", "not_utf8", "profile_name_path", "Bad Name"])
 def test_cli_prints_one_error_line_and_exits_2(name: str, tmp_path: Path):
     path = CORPUS_DIR / f"{name}.toml"
     result = cli("show", str(path), "--runs-dir", str(tmp_path / "runs"))
@@ -78,13 +76,37 @@ def test_cli_rejects_a_directory_and_a_missing_file(tmp_path: Path):
 # -- property-based: whatever the dict, the loader raises MatrixError or returns a Matrix ------
 
 KEYS = sorted(
-    {"description", "kind", "seeds", "cell_limit", "fixed", "axes", "exclude", "include", "profiles",
-     "report_sections", "smoke", "default", "dataset", "model", "width", "depth", "activation",
-     "loss", "../x", "", "Ω"} | CORE_FIELDS
+    {
+        "description",
+        "kind",
+        "seeds",
+        "cell_limit",
+        "fixed",
+        "axes",
+        "exclude",
+        "include",
+        "profiles",
+        "report_sections",
+        "smoke",
+        "default",
+        "dataset",
+        "model",
+        "width",
+        "depth",
+        "activation",
+        "loss",
+        "../x",
+        "",
+        "Ω",
+    }
+    | CORE_FIELDS
 )
 scalars = (
-    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1)
-    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
     | st.sampled_from(["digits", "diabetes", "mlp", "relu", "cross_entropy", "sgd", "all", "learning_curves"])
 )
 keys = st.sampled_from(KEYS) | st.text(max_size=8)

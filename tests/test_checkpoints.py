@@ -24,8 +24,17 @@ from ablations.trial import TrialConfig
 def stored(tmp_path_factory):
     """One tiny digits trial run as the executors run it: artifacts under runs/<matrix>/."""
     runs = tmp_path_factory.mktemp("runs")
-    settings = resolve_settings({"dataset": "digits", "depth": 1, "width": 8, "epochs": 3, "max_train_samples": 200,
-                                 "backend": keras.backend.backend(), "steps_per_execution": 1})
+    settings = resolve_settings(
+        {
+            "dataset": "digits",
+            "depth": 1,
+            "width": 8,
+            "epochs": 3,
+            "max_train_samples": 200,
+            "backend": keras.backend.backend(),
+            "steps_per_execution": 1,
+        }
+    )
     trial = TrialConfig("tiny", {}, settings, 0, DATASETS["digits"].version)
     record = run_trial(trial, artifacts_dir=runs / "tiny")
     assert record["status"] == "ok", record.get("error")
@@ -37,8 +46,9 @@ def test_loads_the_best_weights_of_a_stored_trial(stored):
     assert checkpoint_path(record, runs) == (runs / "tiny" / record["checkpoint"]).resolve()
     model = load_trial_model(record, runs)
     program = build_program(record["settings"])
-    val = model.evaluate(program.x_val, program.y_val, batch_size=record["settings"]["batch_size"],
-                         verbose=0, return_dict=True)
+    val = model.evaluate(
+        program.x_val, program.y_val, batch_size=record["settings"]["batch_size"], verbose=0, return_dict=True
+    )
     # ModelCheckpoint kept the epoch with the lowest validation loss.
     assert val["loss"] == pytest.approx(np.nanmin(record["history"]["val_loss"]), rel=1e-5)
 

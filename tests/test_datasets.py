@@ -97,9 +97,14 @@ def test_fashion_mnist_real_parsing_path_on_small_files(keras_home):
     data = sources.load_fashion_mnist(verify=False)  # the tiny files are not the published ones
     assert data.x.shape == (5, 784) and data.x_test.shape == (3, 784)
     assert np.array_equal(data.x[2].reshape(28, 28), images[2]) and np.array_equal(data.y_test, test_labels)
-    with pytest.raises(DatasetChecksumError, match="expected " + sources.FASHION_MNIST_MD5["train-labels-idx1-ubyte.gz"]):
+    with pytest.raises(
+        DatasetChecksumError, match="expected " + sources.FASHION_MNIST_MD5["train-labels-idx1-ubyte.gz"]
+    ):
         sources.load_fashion_mnist()
-    assert hashlib.md5(files["t10k-labels-idx1-ubyte.gz"]).hexdigest() != sources.FASHION_MNIST_MD5["t10k-labels-idx1-ubyte.gz"]
+    assert (
+        hashlib.md5(files["t10k-labels-idx1-ubyte.gz"]).hexdigest()
+        != sources.FASHION_MNIST_MD5["t10k-labels-idx1-ubyte.gz"]
+    )
 
 
 def test_fashion_mnist_offline_and_uncached_names_the_fix(keras_home, monkeypatch):

@@ -52,7 +52,8 @@ def test_default_covers_the_issue_axes(matrix):
 
 def test_shallow_baseline_cell_present(matrix):
     shallow = [
-        t for t in matrix.trials("default")
+        t
+        for t in matrix.trials("default")
         if t.cell == {"depth": 2, "activation": "relu", "batch_norm": "none", "dropout": 0.0}
     ]
     assert len(shallow) == 2 and shallow[0].settings["width"] == 100

@@ -45,15 +45,20 @@ def dask_scheduler():
     from ablations.executors.workers import worker_environment
 
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
         env=worker_environment("tensorflow", 1),
     ) as cluster:
         yield cluster.scheduler_address
 
 
 def _outcomes(runs: Path, matrix: str) -> dict[str, tuple]:
-    return {r["trial_id"]: tuple(json.dumps(r.get(k), sort_keys=True) for k in COMPARED)
-            for r in ResultStore(runs, matrix).records()}
+    return {
+        r["trial_id"]: tuple(json.dumps(r.get(k), sort_keys=True) for k in COMPARED)
+        for r in ResultStore(runs, matrix).records()
+    }
 
 
 @pytest.mark.slow
@@ -62,8 +67,9 @@ def test_process_pool_reproduces_inline_exactly(tmp_path: Path):
     runs = {name: tmp_path / name for name in ("inline", "process")}
     options = {"inline": {}, "process": {}}
     for name, runs_dir in runs.items():
-        summary = run_matrix(matrix, "default", runs_dir=runs_dir, executor=name, jobs=2, quiet=True,
-                             executor_options=options[name])
+        summary = run_matrix(
+            matrix, "default", runs_dir=runs_dir, executor=name, jobs=2, quiet=True, executor_options=options[name]
+        )
         assert summary.statuses == {"ok": 4}, (name, summary.failures)
     inline = _outcomes(runs["inline"], "tiny")
     assert len(inline) == 4 and all(v[3] != "null" for v in inline.values())
@@ -84,8 +90,9 @@ def test_process_pool_reproduces_inline_exactly(tmp_path: Path):
 def test_dask_reproduces_inline_exactly(tmp_path: Path, dask_scheduler: str):
     matrix = resolve_matrices([str(write_matrix(tmp_path, "tiny", TINY))])[0]
     for name, options in (("inline", {}), ("dask", {"scheduler": dask_scheduler})):
-        summary = run_matrix(matrix, "default", runs_dir=tmp_path / name, executor=name, jobs=2, quiet=True,
-                             executor_options=options)
+        summary = run_matrix(
+            matrix, "default", runs_dir=tmp_path / name, executor=name, jobs=2, quiet=True, executor_options=options
+        )
         assert summary.statuses == {"ok": 4}, (name, summary.failures)
     assert _outcomes(tmp_path / "dask", "tiny") == _outcomes(tmp_path / "inline", "tiny")
 
@@ -152,8 +159,9 @@ def test_the_default_executor_runs_another_backends_trials_in_a_worker_quietly(t
 def test_process_workers_are_quiet(tmp_path: Path):
     """TensorFlow's native start-up lines (oneDNN, absl) went to the terminal from every worker."""
     path = write_matrix(tmp_path, "quiet", TINY.replace("width = [8, 12]", "width = [8]"))
-    result = cli("run", str(path), "--runs-dir", str(tmp_path / "runs"), "-q", "-e", "process", "-j", "2",
-                 quiet_env=True)
+    result = cli(
+        "run", str(path), "--runs-dir", str(tmp_path / "runs"), "-q", "-e", "process", "-j", "2", quiet_env=True
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == "", "-q must print nothing but errors"
 
@@ -200,8 +208,11 @@ def test_every_executor_shares_the_group_and_skip_loop(tmp_path: Path):
     store = ResultStore(tmp_path / "runs", "groups")
     seen: list[dict] = []
     Recording().run(matrix.trials("default"), store=store, artifacts_dir=tmp_path, on_result=seen.append)
-    expected = [("tensorflow", 4), ("jax", 4)] if importlib.util.find_spec("torch") is None else [
-        ("tensorflow", 4), ("torch", 4), ("jax", 4)]
+    expected = (
+        [("tensorflow", 4), ("jax", 4)]
+        if importlib.util.find_spec("torch") is None
+        else [("tensorflow", 4), ("torch", 4), ("jax", 4)]
+    )
     assert Recording.groups == expected
     assert len(seen) == 12 - 4 * len(expected)
     assert {r["status"] for r in seen} <= {"skipped"}
@@ -234,8 +245,12 @@ def test_after_a_stop_the_parent_starts_no_queued_trial(tmp_path: Path, executor
 
     runner = EXECUTORS.get(executor)(jobs=2, **options)
     with pytest.raises(KeyboardInterrupt):
-        runner.run(matrix.trials("default"), store=ResultStore(runs, "stop"), artifacts_dir=runs / "stop",
-                   on_result=stop_after_first)
+        runner.run(
+            matrix.trials("default"),
+            store=ResultStore(runs, "stop"),
+            artifacts_dir=runs / "stop",
+            on_result=stop_after_first,
+        )
     started = ResultStore(runs, "stop").attempts()
     # Two workers: the trial that finished and at most the one running beside it. Before, the
     # queued trials were already in the pool (process) or on the cluster (Dask) and ran anyway.
@@ -261,10 +276,24 @@ width = [8, 9, 10]
 def test_killed_process_run_resumes_without_redoing_finished_trials(tmp_path: Path):
     path = write_matrix(tmp_path, "kill", KILL)
     runs = tmp_path / "runs"
-    args = [sys.executable, "-m", "ablations", "run", str(path), "--runs-dir", str(runs), "-q", "-e", "process", "-j", "2"]
+    args = [
+        sys.executable,
+        "-m",
+        "ablations",
+        "run",
+        str(path),
+        "--runs-dir",
+        str(runs),
+        "-q",
+        "-e",
+        "process",
+        "-j",
+        "2",
+    ]
     # Its own session: SIGKILL to the group takes the workers too, as a crash of the machine would.
-    proc = subprocess.Popen(args, env=cli_env(), cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        args, env=cli_env(), cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     store = ResultStore(runs, "kill")
     deadline = time.monotonic() + 150
     while len(store.ids()) < 3 and time.monotonic() < deadline and proc.poll() is None:
@@ -301,8 +330,9 @@ model = ["mlp", "crash"]
 def test_a_dead_worker_takes_only_its_own_trial(tmp_path: Path):
     path = write_matrix(tmp_path, "crash", CRASH)
     runs = tmp_path / "runs"
-    result = cli("run", str(path), "--runs-dir", str(runs), "-q", "-e", "process", "-j", "2",
-                 plugins="ablations_crash_plugin")
+    result = cli(
+        "run", str(path), "--runs-dir", str(runs), "-q", "-e", "process", "-j", "2", plugins="ablations_crash_plugin"
+    )
     assert result.returncode == 1, result.stderr
     records = {(r["cell"]["model"], r["seed"]): r for r in ResultStore(runs, "crash").records()}
     assert len(records) == 4
@@ -320,7 +350,9 @@ def test_missing_tensorboard_is_a_warning_not_a_failure(tmp_path: Path, monkeypa
         raise ImportError("tensorboard = true needs TensorFlow")
 
     monkeypatch.setattr(ablations.keras_callbacks, "tensorboard_callbacks", no_tensorboard)
-    body = TINY.replace("checkpoint = false", "checkpoint = false\ntensorboard = true").replace("seeds = [0, 1]", "seeds = [0]")
+    body = TINY.replace("checkpoint = false", "checkpoint = false\ntensorboard = true").replace(
+        "seeds = [0, 1]", "seeds = [0]"
+    )
     matrix = resolve_matrices([str(write_matrix(tmp_path, "tb", body))])[0]
     record = run_trial(matrix.trials("default")[0], artifacts_dir=tmp_path / "art")
     assert record["status"] == "ok", record["reason"]

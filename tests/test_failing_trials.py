@@ -208,6 +208,8 @@ def test_plugins_are_validated(tmp_path: Path):
         load_plugins("no_such_plugin_module")
     result = cli("show", "course", "--runs-dir", str(tmp_path), plugins="no_such_plugin_module")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        "error: ABLATIONS_PLUGINS: cannot import 'no_such_plugin_module'"
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("error: ABLATIONS_PLUGINS: cannot import 'no_such_plugin_module'")
     )

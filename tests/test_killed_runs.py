@@ -201,8 +201,9 @@ def test_a_dead_owners_claim_is_taken_over_by_exactly_one_run(tmp_path: Path):
     )
     start = tmp_path / "start"
     procs = [
-        subprocess.Popen([sys.executable, "-c", CLAIMER, str(tmp_path), str(start)],
-                         stdout=subprocess.PIPE, text=True, env=cli_env())
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, str(tmp_path), str(start)], stdout=subprocess.PIPE, text=True, env=cli_env()
+        )
         for _ in range(4)
     ]
     time.sleep(1.0)

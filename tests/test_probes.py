@@ -112,14 +112,25 @@ def test_probe_sees_training_mode_batch_norm_gradients():
     probe.set_model(model)
     probe.probe(0)
 
-    params = [np.asarray(w, dtype=np.float64) for w in (
-        model.get_layer("dense_0").kernel, model.get_layer("bn_0").gamma, model.get_layer("bn_0").beta,
-        model.get_layer("output").kernel, model.get_layer("output").bias,
-    )]
+    params = [
+        np.asarray(w, dtype=np.float64)
+        for w in (
+            model.get_layer("dense_0").kernel,
+            model.get_layer("bn_0").gamma,
+            model.get_layer("bn_0").beta,
+            model.get_layer("output").kernel,
+            model.get_layer("output").bias,
+        )
+    ]
     expected = finite_difference_norms(params, x.astype(np.float64), y)
     got = rows_of(probe, 0)
-    names = [("dense_0", "grad_kernel"), ("bn_0", "grad_gamma"), ("bn_0", "grad_beta"),
-             ("output", "grad_kernel"), ("output", "grad_bias")]
+    names = [
+        ("dense_0", "grad_kernel"),
+        ("bn_0", "grad_gamma"),
+        ("bn_0", "grad_beta"),
+        ("output", "grad_kernel"),
+        ("output", "grad_bias"),
+    ]
     for name, value in zip(names, expected):
         assert got[name] == pytest.approx(value, rel=1e-3), name
     # The moving statistics were not updated by the training-mode pass.
@@ -178,13 +189,13 @@ def fit_weights(*, with_probe: bool):
     h = keras.layers.Dropout(0.3, name="dropout_0")(h)
     outputs = keras.layers.Dense(3, activation="softmax", name="output")(h)
     model = keras.Model(inputs, outputs)
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", steps_per_execution=STEPS)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy", steps_per_execution=STEPS
+    )
     callbacks = []
     if with_probe:
         rows = probe_batch(len(x), 32, seed=7)
-        callbacks.append(
-            GradientProbe(x[rows], y[rows], loss=keras.losses.SparseCategoricalCrossentropy(), every=1)
-        )
+        callbacks.append(GradientProbe(x[rows], y[rows], loss=keras.losses.SparseCategoricalCrossentropy(), every=1))
     model.fit(x, y, batch_size=16, epochs=3, shuffle=True, verbose=0, callbacks=callbacks)
     state = [np.asarray(w) for w in model.get_weights()]
     state += [np.asarray(keras.ops.convert_to_numpy(v)) for v in model.optimizer.variables]
@@ -209,9 +220,17 @@ def test_probe_batch_is_fixed_by_seed():
 def test_runner_records_probe_rows_as_data():
     settings = resolve_settings(
         {
-            "dataset": "digits", "depth": 3, "width": 8, "batch_norm": "before", "epochs": 3,
-            "max_train_samples": 200, "probe_every": 2, "probe_batch_size": 50, "checkpoint": False,
-            "backend": keras.backend.backend(), "steps_per_execution": STEPS,
+            "dataset": "digits",
+            "depth": 3,
+            "width": 8,
+            "batch_norm": "before",
+            "epochs": 3,
+            "max_train_samples": 200,
+            "probe_every": 2,
+            "probe_batch_size": 50,
+            "checkpoint": False,
+            "backend": keras.backend.backend(),
+            "steps_per_execution": STEPS,
         }
     )
     record = run_trial(TrialConfig("t", {}, settings, 0, DATASETS["digits"].version))
@@ -228,8 +247,15 @@ def test_runner_records_probe_rows_as_data():
 
 def test_probe_off_by_default():
     settings = resolve_settings(
-        {"dataset": "digits", "depth": 1, "width": 4, "epochs": 1, "max_train_samples": 50,
-         "backend": keras.backend.backend(), "steps_per_execution": STEPS}
+        {
+            "dataset": "digits",
+            "depth": 1,
+            "width": 4,
+            "epochs": 1,
+            "max_train_samples": 50,
+            "backend": keras.backend.backend(),
+            "steps_per_execution": STEPS,
+        }
     )
     assert settings["probe_every"] == 0
     record = run_trial(TrialConfig("t", {}, settings, 0, DATASETS["digits"].version))

@@ -20,8 +20,14 @@ from ablations.settings import SettingsError, resolve_settings
 from ablations.spec import load_matrix
 from ablations.trial import TrialConfig
 
-TINY = {"depth": 1, "width": 4, "epochs": 2, "checkpoint": False, "steps_per_execution": 1,
-        "backend": keras.backend.backend()}
+TINY = {
+    "depth": 1,
+    "width": 4,
+    "epochs": 2,
+    "checkpoint": False,
+    "steps_per_execution": 1,
+    "backend": keras.backend.backend(),
+}
 
 
 @pytest.fixture
@@ -52,8 +58,17 @@ def blobs() -> Dataset:
 
 def test_a_plugin_adds_a_data_set(restore):
     restore(DATASETS)
-    DATASETS.register("blobs", DatasetSpec(name="blobs", task="classification", loader=blobs,
-                                           sha256=blobs().checksum(), description="two blobs", n_classes=2))
+    DATASETS.register(
+        "blobs",
+        DatasetSpec(
+            name="blobs",
+            task="classification",
+            loader=blobs,
+            sha256=blobs().checksum(),
+            description="two blobs",
+            n_classes=2,
+        ),
+    )
     assert "blobs" in DATASETS and DATASETS["blobs"].version.startswith("blobs-")
     record = trial_record({"dataset": "blobs"})
     assert record["n_train"] + record["n_val"] + record["n_test"] == 120
@@ -77,8 +92,12 @@ def test_a_plugin_adds_and_wraps_an_optimizer(restore, write_matrix):
 
 def test_a_plugin_adds_a_loss_for_the_tasks_it_fits(restore):
     restore(LOSSES)
-    LOSSES.register("huber", LossSpec(("regression",), lambda task: LossParts(keras.losses.Huber(), regression_metrics(), False)))
-    with pytest.raises(SettingsError, match="'huber' does not fit classification .*; allowed: cross_entropy, squared_error$"):
+    LOSSES.register(
+        "huber", LossSpec(("regression",), lambda task: LossParts(keras.losses.Huber(), regression_metrics(), False))
+    )
+    with pytest.raises(
+        SettingsError, match="'huber' does not fit classification .*; allowed: cross_entropy, squared_error$"
+    ):
         resolve_settings({"dataset": "digits", "loss": "huber"})
     with pytest.raises(SettingsError, match="allowed: squared_error, absolute_error, huber$"):
         resolve_settings({"dataset": "diabetes", "loss": "cross_entropy"})

@@ -13,8 +13,11 @@ from tests.regression_helpers import accuracies, store_results, two_cell_matrix
 def _generate(matrix, runs: Path, out: Path) -> dict[str, str]:
     write_matrix_report(matrix, "default", runs, out)
     write_index([matrix], "default", runs, out)
-    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(out.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_results_give_byte_identical_reports(tmp_path: Path) -> None:

@@ -78,7 +78,9 @@ def test_a_rerun_resumes_and_trains_nothing(ran: tuple[Path, Path], capsys: pyte
     assert "10 already stored, ran 0" in capsys.readouterr().out
 
 
-def test_list_show_and_report_work_for_a_search_matrix(ran: tuple[Path, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_list_show_and_report_work_for_a_search_matrix(
+    ran: tuple[Path, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     path, runs = ran
     assert main(["list", str(path)]) == 0
     assert "5 searches x 2 trials" in capsys.readouterr().out
@@ -112,8 +114,16 @@ def test_no_trial_leaks_state_into_the_next(ran: tuple[Path, Path], tmp_path: Pa
     logging_before = keras.config.is_interactive_logging_enabled()
 
     search = next(s for s in searches(load_matrix(path), "default") if s.strategy == "sklearn_random")
-    search = type(search)(search.matrix, search.cell, search.strategy, search.base, search.resolved_base,
-                          search.table, 7, search.dataset_version)
+    search = type(search)(
+        search.matrix,
+        search.cell,
+        search.strategy,
+        search.base,
+        search.resolved_base,
+        search.table,
+        7,
+        search.dataset_version,
+    )
     run_search(search, runs_dir=tmp_path, storage=f"sqlite:///{tmp_path / 'leak.db'}")
 
     after = run_trial(trial)

@@ -23,8 +23,12 @@ OPTUNA_STRATEGIES = ["grid", "random", "tpe", "tpe_pruned", "genetic", "cmaes", 
 
 def session(tmp_path: Path, strategy: str, objective, *, budget: int = 6, seed: int = 0) -> SearchSession:
     storage = open_storage(f"sqlite:///{tmp_path / 'search.db'}")
-    return SearchSession(config(strategy, budget=budget, seed=seed), storage=storage, objective=objective,
-                         record_dir=tmp_path / "searches")
+    return SearchSession(
+        config(strategy, budget=budget, seed=seed),
+        storage=storage,
+        objective=objective,
+        record_dir=tmp_path / "searches",
+    )
 
 
 def key(params: dict) -> tuple:

@@ -30,8 +30,11 @@ def test_grid_is_sized_to_the_budget_and_each_seed_shuffles_it() -> None:
 
 def test_grid_of_a_tiny_categorical_space_stops_at_its_size() -> None:
     space = SearchTable.model_validate(
-        {"budget": 9, "space": {"activation": {"type": "categorical", "choices": ["relu", "tanh"]}},
-         "manual_setting": "activation"}
+        {
+            "budget": 9,
+            "space": {"activation": {"type": "categorical", "choices": ["relu", "tanh"]}},
+            "manual_setting": "activation",
+        }
     ).space
     assert [p["activation"] for p in grid_points(space, 9, seed=0)] in (["relu", "tanh"], ["tanh", "relu"])
 
@@ -94,20 +97,40 @@ log = true
 @pytest.mark.parametrize(
     ("edit", "field", "message"),
     [
-        (lambda t: t.replace('["random"]', '["random", "annealing"]'), "axes.strategy[1]", "unknown strategy 'annealing'"),
-        (lambda t: t + '[search.space.widht]\ntype = "int"\nlow = 1\nhigh = 10\n', "search.space.widht", "unknown setting"),
+        (
+            lambda t: t.replace('["random"]', '["random", "annealing"]'),
+            "axes.strategy[1]",
+            "unknown strategy 'annealing'",
+        ),
+        (
+            lambda t: t + '[search.space.widht]\ntype = "int"\nlow = 1\nhigh = 10\n',
+            "search.space.widht",
+            "unknown setting",
+        ),
         (lambda t: t + '[search.space.width]\ntype = "int"\nlow = 1\nhigh = 10000\n', "search.space.width", "10000"),
-        (lambda t: t + '[search.space.activation]\ntype = "categorical"\nchoices = ["relu", "rleu"]\n',
-         "search.space.activation", "'rleu'"),
-        (lambda t: t.replace('dataset = "diabetes"', 'dataset = "diabetes"\nlearning_rate = 0.1'),
-         "search.space.learning_rate", "cannot also be fixed"),
+        (
+            lambda t: t + '[search.space.activation]\ntype = "categorical"\nchoices = ["relu", "rleu"]\n',
+            "search.space.activation",
+            "'rleu'",
+        ),
+        (
+            lambda t: t.replace('dataset = "diabetes"', 'dataset = "diabetes"\nlearning_rate = 0.1'),
+            "search.space.learning_rate",
+            "cannot also be fixed",
+        ),
         (lambda t: t.replace('kind = "search"\n', ""), "search", 'needs kind = "search"'),
         (lambda t: t.split("[search]")[0], "search", "needs a [search] table"),
         (lambda t: t.replace("[axes]\nstrategy", "[axes]\nnormalization"), "axes", "needs an axis 'strategy'"),
-        (lambda t: t.replace('"diabetes"', '"digits"').replace('["random"]', '["sklearn_random"]'),
-         "axes.strategy", "regression data sets only"),
-        (lambda t: t.replace("budget = 3", "budget = 3\nmetric = \"val_accuracy\"\ndirection = \"maximize\""),
-         "search.metric", "not recorded for diabetes"),
+        (
+            lambda t: t.replace('"diabetes"', '"digits"').replace('["random"]', '["sklearn_random"]'),
+            "axes.strategy",
+            "regression data sets only",
+        ),
+        (
+            lambda t: t.replace("budget = 3", 'budget = 3\nmetric = "val_accuracy"\ndirection = "maximize"'),
+            "search.metric",
+            "not recorded for diabetes",
+        ),
     ],
 )
 def test_search_matrix_errors_name_the_field(tmp_path: Path, edit, field: str, message: str) -> None:

@@ -26,7 +26,10 @@ def test_expansion_is_the_product_times_seeds_in_file_order(write_matrix):
     trials = matrix.trials()
     assert len(trials) == 2 * 3 * 2
     assert [(t.cell["activation"], t.cell["depth"], t.seed) for t in trials[:4]] == [
-        ("relu", 1, 0), ("relu", 1, 1), ("relu", 2, 0), ("relu", 2, 1),
+        ("relu", 1, 0),
+        ("relu", 1, 1),
+        ("relu", 2, 0),
+        ("relu", 2, 1),
     ]
     assert [t.trial_id for t in trials] == [t.trial_id for t in load_matrix(matrix.path).trials()]
     assert len({t.trial_id for t in trials}) == len(trials)
@@ -35,7 +38,7 @@ def test_expansion_is_the_product_times_seeds_in_file_order(write_matrix):
 
 def test_ids_depend_on_settings_not_on_spelling(write_matrix):
     a = load_matrix(write_matrix(BASE, "a")).trials()
-    explicit = BASE.replace('epochs = 3', 'epochs = 3\nlearning_rate = 0.001\noptimizer = "adam"')
+    explicit = BASE.replace("epochs = 3", 'epochs = 3\nlearning_rate = 0.001\noptimizer = "adam"')
     b = load_matrix(write_matrix(explicit, "b")).trials()
     assert [t.trial_id for t in a] == [t.trial_id for t in b]  # defaults spelled out: same trials
     c = load_matrix(write_matrix(BASE.replace("epochs = 3", "epochs = 4"), "c")).trials()
@@ -44,7 +47,9 @@ def test_ids_depend_on_settings_not_on_spelling(write_matrix):
 
 
 def test_exclude_include_and_profiles(write_matrix):
-    text = BASE + """
+    text = (
+        BASE
+        + """
 [[exclude]]
 activation = "tanh"
 depth = 3
@@ -58,6 +63,7 @@ seeds = [5]
 fixed = { depth = 1 }
 axes = { activation = ["selu"] }
 """
+    )
     matrix = load_matrix(write_matrix(text))
     default = matrix.trials()
     assert len(default) == (6 - 1) * 2
@@ -72,24 +78,57 @@ axes = { activation = ["selu"] }
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\nepochz = 3", "fixed.epochz: unknown setting for model 'mlp'; did you mean 'epochs'? known settings: activation"),
+        (
+            "seeds = [0]\n[fixed]\ndataset = 'digits'\nepochz = 3",
+            "fixed.epochz: unknown setting for model 'mlp'; did you mean 'epochs'? known settings: activation",
+        ),
         ("seeds = [0]\ncolour = 1\n[fixed]\ndataset = 'digits'", "colour: unknown key; allowed: description"),
-        ("seeds = [0]\n[fixed]\ndataset = 'mnist2d'", "fixed.dataset: unknown dataset 'mnist2d'; known: california_housing"),
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\nactivation = ['relu', 'sigmoidd']", "axes.activation[1]: Input should be 'relu'"),
+        (
+            "seeds = [0]\n[fixed]\ndataset = 'mnist2d'",
+            "fixed.dataset: unknown dataset 'mnist2d'; known: california_housing",
+        ),
+        (
+            "seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\nactivation = ['relu', 'sigmoidd']",
+            "axes.activation[1]: Input should be 'relu'",
+        ),
         ("seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\nwidth = []", "axes.width: empty axis"),
         ("seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\nwidth = [3, 3]", "axes.width[1]: duplicate value 3"),
         ("seeds = [0]\n[fixed]\ndataset = 'digits'\nepochs = 'ten'", "fixed.epochs: Input should be a valid integer"),
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\nloss = 'absolute_error'", "fixed.loss: 'absolute_error' does not fit classification data set 'digits'; allowed: cross_entropy, squared_error"),
+        (
+            "seeds = [0]\n[fixed]\ndataset = 'digits'\nloss = 'absolute_error'",
+            "fixed.loss: 'absolute_error' does not fit classification data set 'digits'; allowed: cross_entropy, squared_error",
+        ),
         ("seeds = []\n[fixed]\ndataset = 'digits'", "seeds: List should have at least 1 item"),
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\ndepth = [1, 2]\n[[exclude]]\ndepth = 9", "exclude[0]: matches no cell in any profile"),
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\ndepth = [1, 2]\n[[exclude]]\nwidth = 9", "exclude[0].width: not an axis; axes: depth"),
-        ("seeds = [0]\ncell_limit = 3\n[fixed]\ndataset = 'digits'\n[axes]\ndepth = [1, 2]\nwidth = [1, 2]", "axes: 4 cells exceed cell_limit 3"),
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\ndepth = 1\n[axes]\ndepth = [1, 2]", "fixed.depth: is both fixed and an axis"),
+        (
+            "seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\ndepth = [1, 2]\n[[exclude]]\ndepth = 9",
+            "exclude[0]: matches no cell in any profile",
+        ),
+        (
+            "seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\ndepth = [1, 2]\n[[exclude]]\nwidth = 9",
+            "exclude[0].width: not an axis; axes: depth",
+        ),
+        (
+            "seeds = [0]\ncell_limit = 3\n[fixed]\ndataset = 'digits'\n[axes]\ndepth = [1, 2]\nwidth = [1, 2]",
+            "axes: 4 cells exceed cell_limit 3",
+        ),
+        (
+            "seeds = [0]\n[fixed]\ndataset = 'digits'\ndepth = 1\n[axes]\ndepth = [1, 2]",
+            "fixed.depth: is both fixed and an axis",
+        ),
         ("seeds = [0]\n[fixed]\ndataset = 'digits'\n[profiles.smoke]\nfixd = {}", "profiles.smoke.fixd: unknown key"),
         ("seeds = [0]\n[fixed\ndataset = 'digits'", "TOML syntax error"),
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\nmodel = 'transformer'", "fixed.model: unknown model 'transformer'; known: "),
-        ("seeds = [0]\n[fixed]\ndataset = 'digits'\nearly_stopping_monitor = 'val_mae'", "fixed.early_stopping_monitor: 'val_mae' is not recorded for classification; allowed: val_loss, val_accuracy"),
-        ("seeds = [0]\nreport_sections = ['nope']\n[fixed]\ndataset = 'digits'", "report_sections[0]: unknown report section 'nope'"),
+        (
+            "seeds = [0]\n[fixed]\ndataset = 'digits'\nmodel = 'transformer'",
+            "fixed.model: unknown model 'transformer'; known: ",
+        ),
+        (
+            "seeds = [0]\n[fixed]\ndataset = 'digits'\nearly_stopping_monitor = 'val_mae'",
+            "fixed.early_stopping_monitor: 'val_mae' is not recorded for classification; allowed: val_loss, val_accuracy",
+        ),
+        (
+            "seeds = [0]\nreport_sections = ['nope']\n[fixed]\ndataset = 'digits'",
+            "report_sections[0]: unknown report section 'nope'",
+        ),
     ],
 )
 def test_malformed_matrix_is_one_line_naming_file_and_field(write_matrix, text, expected):
@@ -136,7 +175,7 @@ def test_strings_are_not_numbers_and_numbers_not_strings(write_matrix):
     cases = {
         'seeds = ["1"]\n': "seeds[0]: Input should be a valid integer (got '1')",
         'seeds = [0]\ncell_limit = "5"\n': "cell_limit: Input should be a valid integer (got '5')",
-        'seeds = [0]\ndescription = 3\n': "description: Input should be a valid string (got 3)",
+        "seeds = [0]\ndescription = 3\n": "description: Input should be a valid string (got 3)",
         'seeds = [0]\n[profiles.smoke]\ncell_limit = "2"\n': "profiles.smoke.cell_limit: Input should be a valid integer",
     }
     for head, expected in cases.items():

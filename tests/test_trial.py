@@ -30,7 +30,9 @@ def test_a_trial_records_everything_and_is_reproducible(write_matrix, tmp_path):
 
 
 def test_divergence_and_errors_are_recorded_not_raised(write_matrix):
-    text = TINY.replace('dataset = "digits"', 'dataset = "diabetes"\nnormalization = "none"\nlearning_rate = 10.0\noptimizer = "sgd"')
+    text = TINY.replace(
+        'dataset = "digits"', 'dataset = "diabetes"\nnormalization = "none"\nlearning_rate = 10.0\noptimizer = "sgd"'
+    )
     diverged = run_trial(load_matrix(write_matrix(text, "nan")).trials()[0])
     assert diverged["status"] == "diverged"
     assert any(not math.isfinite(v) for v in diverged["history"]["loss"])
@@ -45,14 +47,23 @@ def test_cli_runs_resumes_and_reports(write_matrix, tmp_path):
     path = write_matrix(TINY + "[axes]\nnormalization = ['none', 'zscore']\n", "tiny")
     runs, out = tmp_path / "runs", tmp_path / "reports"
     cmd = [sys.executable, "-m", "ablations"]
-    first = subprocess.run([*cmd, "run", str(path), "--runs-dir", str(runs), "-q"], capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        [*cmd, "run", str(path), "--runs-dir", str(runs), "-q"], capture_output=True, text=True, timeout=300
+    )
     assert first.returncode == 0, first.stderr
     assert "2 trials, 0 already stored, ran 2 (2 ok)" in first.stdout
-    again = subprocess.run([*cmd, "run", str(path), "--runs-dir", str(runs), "-q"], capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [*cmd, "run", str(path), "--runs-dir", str(runs), "-q"], capture_output=True, text=True, timeout=300
+    )
     assert "2 trials, 2 already stored, ran 0" in again.stdout
     records = [json.loads(p.read_text()) for p in (runs / "tiny").glob("*.json")]
     assert sorted(r["cell"]["normalization"] for r in records) == ["none", "zscore"]
-    report = subprocess.run([*cmd, "report", str(path), "--runs-dir", str(runs), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    report = subprocess.run(
+        [*cmd, "report", str(path), "--runs-dir", str(runs), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert report.returncode == 0, report.stderr
     page = (out / "tiny.md").read_text()
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in page.splitlines() if line.startswith("|")]
@@ -75,8 +86,10 @@ def test_tensorboard_logs_carry_the_hparams(write_matrix, tmp_path):
 
     metadata = accumulator.SummaryMetadata("_hparams_/session_start_info")
     start = plugin_data_pb2.HParamsPluginData.FromString(metadata.plugin_data.content).session_start_info
-    values = {name: value.WhichOneof("kind") and getattr(value, value.WhichOneof("kind"))
-              for name, value in start.hparams.items()}
+    values = {
+        name: value.WhichOneof("kind") and getattr(value, value.WhichOneof("kind"))
+        for name, value in start.hparams.items()
+    }
     assert values == {"activation": "tanh", "seed": 0.0}  # the cell's labels and the seed
     assert start.group_name == trial.trial_id
 

@@ -29,9 +29,16 @@ def setup(tmp_path: Path):
 
 def valid_record(trial) -> dict:
     return {
-        **trial.to_dict(), "schema_version": 1, "status": "ok", "reason": None, "error": None,
-        "test": {"loss": 0.5, "accuracy": 0.9}, "history": {"loss": [1.0, 0.5]},
-        "timing": {"total_s": 1.0}, "epochs_run": 2, "wall_s": 1.0,
+        **trial.to_dict(),
+        "schema_version": 1,
+        "status": "ok",
+        "reason": None,
+        "error": None,
+        "test": {"loss": 0.5, "accuracy": 0.9},
+        "history": {"loss": [1.0, 0.5]},
+        "timing": {"total_s": 1.0},
+        "epochs_run": 2,
+        "wall_s": 1.0,
     }
 
 

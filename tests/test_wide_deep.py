@@ -19,8 +19,13 @@ PARAMS = {
     "wide_deep_crossed": {"cross_features": "d,e", "n_buckets": 4},
 }
 WIDE_DEEP_MODELS = [
-    "wide", "deep", "wide_deep", "wide_deep_subclass", "wide_deep_multi_input",
-    "wide_deep_multi_output", "wide_deep_crossed",
+    "wide",
+    "deep",
+    "wide_deep",
+    "wide_deep_subclass",
+    "wide_deep_multi_input",
+    "wide_deep_multi_output",
+    "wide_deep_crossed",
 ]
 
 
@@ -29,10 +34,15 @@ def make_splits(n: int = 64, shift_eval: float = 0.0) -> Splits:
     x = rng.normal(size=(3 * n, len(FEATURES))).astype(np.float32)
     y = rng.normal(size=3 * n).astype(np.float32)
     return Splits(
-        x_train=x[:n], y_train=y[:n],
-        x_val=x[n : 2 * n] + shift_eval, y_val=y[n : 2 * n],
-        x_test=x[2 * n :] + shift_eval, y_test=y[2 * n :],
-        task="regression", feature_names=FEATURES, n_classes=None,
+        x_train=x[:n],
+        y_train=y[:n],
+        x_val=x[n : 2 * n] + shift_eval,
+        y_val=y[n : 2 * n],
+        x_test=x[2 * n :] + shift_eval,
+        y_test=y[2 * n :],
+        task="regression",
+        feature_names=FEATURES,
+        n_classes=None,
     )
 
 
@@ -114,7 +124,9 @@ def test_multi_output_total_loss_uses_the_configured_weights(weights: tuple[floa
     import keras
 
     splits = make_splits()
-    family, params, model = build("wide_deep_multi_output", splits, main_loss_weight=weights[0], aux_loss_weight=weights[1])
+    family, params, model = build(
+        "wide_deep_multi_output", splits, main_loss_weight=weights[0], aux_loss_weight=weights[1]
+    )
     metrics = [keras.metrics.MeanSquaredError(name="mse"), keras.metrics.MeanAbsoluteError(name="mae")]
     model.compile(optimizer="adam", **family.compile_args(params, keras.losses.MeanSquaredError(), metrics))
     y = family.targets(splits.y_test.reshape(-1, 1), params)
@@ -128,7 +140,9 @@ def test_multi_output_total_loss_uses_the_configured_weights(weights: tuple[floa
 
 def test_multi_output_rejects_a_per_head_early_stopping_monitor() -> None:
     with pytest.raises(SettingsError, match="early_stopping_monitor"):
-        resolve_settings({"dataset": "diabetes", "model": "wide_deep_multi_output", "early_stopping_monitor": "val_mae"})
+        resolve_settings(
+            {"dataset": "diabetes", "model": "wide_deep_multi_output", "early_stopping_monitor": "val_mae"}
+        )
 
 
 def test_crossed_bucket_boundaries_come_from_the_training_split_only() -> None:
@@ -160,16 +174,31 @@ def test_runner_adapts_on_the_training_split(monkeypatch) -> None:
     seen = []
     original = WideDeepCrossedFamily.adapt
     monkeypatch.setattr(
-        WideDeepCrossedFamily, "adapt", lambda self, model, x, params: (seen.append(x), original(self, model, x, params))
+        WideDeepCrossedFamily,
+        "adapt",
+        lambda self, model, x, params: (seen.append(x), original(self, model, x, params)),
     )
     settings = resolve_settings(
-        {"dataset": "diabetes", "model": "wide_deep_crossed", "cross_features": "age,bmi", "epochs": 1,
-         "max_train_samples": 64, "checkpoint": False, "width": 4}
+        {
+            "dataset": "diabetes",
+            "model": "wide_deep_crossed",
+            "cross_features": "age,bmi",
+            "epochs": 1,
+            "max_train_samples": 64,
+            "checkpoint": False,
+            "width": 4,
+        }
     )
     record = run_trial(TrialConfig("t", {}, settings, 0, "v"))
     assert record["status"] == "ok", record.get("reason")
-    splits = load_splits("diabetes", split_seed=42, test_fraction=0.2, validation_fraction=0.2,
-                         normalization="zscore", max_train_samples=64)
+    splits = load_splits(
+        "diabetes",
+        split_seed=42,
+        test_fraction=0.2,
+        validation_fraction=0.2,
+        normalization="zscore",
+        max_train_samples=64,
+    )
     np.testing.assert_array_equal(seen[0], splits.x_train)
 
 
@@ -179,7 +208,9 @@ def test_report_states_supported_and_unsupported_differences() -> None:
     ok = pd.DataFrame(
         {
             "model": ["deep"] * 5 + ["wide_deep"] * 5 + ["wide"] * 5,
-            "test_mse": [0.40, 0.41, 0.39, 0.40, 0.41] + [0.33, 0.34, 0.33, 0.32, 0.33] + [0.42, 0.37, 0.45, 0.36, 0.40],
+            "test_mse": [0.40, 0.41, 0.39, 0.40, 0.41]
+            + [0.33, 0.34, 0.33, 0.32, 0.33]
+            + [0.42, 0.37, 0.45, 0.36, 0.40],
         }
     )
     text = verdicts(ok, ["wide", "deep", "wide_deep"])

@@ -17,7 +17,14 @@ from ablations.datasets.base import Dataset, DatasetChecksumError, DatasetUnavai
 CALIFORNIA_FILE = "cal_housing.csv.gz"
 CALIFORNIA_GZIP_SHA256 = "b2828a4e30b3d8eba3ffc9175a92327b57fc302812b75fbd84558d5ed94ba840"
 CALIFORNIA_FEATURES = (
-    "MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup", "Latitude", "Longitude",
+    "MedInc",
+    "HouseAge",
+    "AveRooms",
+    "AveBedrms",
+    "Population",
+    "AveOccup",
+    "Latitude",
+    "Longitude",
 )
 
 

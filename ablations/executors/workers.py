@@ -133,8 +133,11 @@ def filtered_native_stderr() -> Iterator[None]:
             os.dup2(saved, 2)
             os.close(saved)
             captured.seek(0)
-            kept = [line for line in captured.read().decode(errors="replace").splitlines(keepends=True)
-                    if not STARTUP_NOISE.match(line)]
+            kept = [
+                line
+                for line in captured.read().decode(errors="replace").splitlines(keepends=True)
+                if not STARTUP_NOISE.match(line)
+            ]
             if kept:
                 sys.stderr.write("".join(kept))
                 sys.stderr.flush()
@@ -212,7 +215,9 @@ def store_outcome(trial: TrialConfig, store: ResultStore, record: dict[str, Any]
     (or a claim of another host), the record is returned unstored: that process owns the trial.
     """
     if not store.claim(trial.trial_id):
-        log.warning("trial %s is claimed by another process; its %s outcome is not stored", trial.trial_id, record["status"])
+        log.warning(
+            "trial %s is claimed by another process; its %s outcome is not stored", trial.trial_id, record["status"]
+        )
         return record
     try:
         store.put(record)
@@ -242,8 +247,20 @@ class _ThreadRandom(threading.local):
 
 _THREAD_RANDOM: _ThreadRandom | None = None
 _RANDOM_FUNCTIONS = (
-    "seed", "random", "randint", "randrange", "getrandbits", "choice", "choices", "shuffle", "sample",
-    "uniform", "gauss", "normalvariate", "getstate", "setstate",
+    "seed",
+    "random",
+    "randint",
+    "randrange",
+    "getrandbits",
+    "choice",
+    "choices",
+    "shuffle",
+    "sample",
+    "uniform",
+    "gauss",
+    "normalvariate",
+    "getstate",
+    "setstate",
 )
 
 

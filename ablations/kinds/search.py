@@ -43,8 +43,14 @@ class SearchKind(MatrixKind):
         from ablations.search.run import run_search_matrix
 
         return run_search_matrix(
-            matrix, profile, runs_dir=request.runs_dir, storage=request.search_storage, jobs=request.jobs,
-            executor=request.executor, force=request.force, quiet=request.quiet,
+            matrix,
+            profile,
+            runs_dir=request.runs_dir,
+            storage=request.search_storage,
+            jobs=request.jobs,
+            executor=request.executor,
+            force=request.force,
+            quiet=request.quiet,
         )
 
     def records(self, matrix: Matrix, profile: str, runs_dir: Path) -> tuple[list[Any], list[dict[str, Any]]]:

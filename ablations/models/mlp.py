@@ -13,9 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ablations.models.base import ModelFamily, output_layer
 
-Activation = Literal[
-    "relu", "leaky_relu", "elu", "selu", "gelu", "swish", "sigmoid", "tanh", "softplus", "linear"
-]
+Activation = Literal["relu", "leaky_relu", "elu", "selu", "gelu", "swish", "sigmoid", "tanh", "softplus", "linear"]
 HE_FAMILY = {"relu", "leaky_relu", "elu", "gelu", "swish"}
 
 

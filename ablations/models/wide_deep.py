@@ -333,7 +333,8 @@ class WideDeepCrossedFamily(ModelFamily):
         ]
         crossed = cross_layer(n)(buckets)
         one_hot = [
-            keras.layers.CategoryEncoding(n, output_mode="one_hot", name=f"one_hot_{i}")(b) for i, b in enumerate(buckets)
+            keras.layers.CategoryEncoding(n, output_mode="one_hot", name=f"one_hot_{i}")(b)
+            for i, b in enumerate(buckets)
         ]
         one_hot_cross = keras.layers.CategoryEncoding(n * n, output_mode="one_hot", name="one_hot_cross")(crossed)
         embedded = [
@@ -350,7 +351,9 @@ class WideDeepCrossedFamily(ModelFamily):
             {"features": features, "cross_0": raw[0], "cross_1": raw[1]}, outputs, name="wide_deep_crossed"
         )
         # adapt() gets the training array only; it needs to know which columns are crossed.
-        model.cross_columns = tuple(feature_indices(params.cross_features, splits.feature_names, field="cross_features"))
+        model.cross_columns = tuple(
+            feature_indices(params.cross_features, splits.feature_names, field="cross_features")
+        )
         return model
 
     def adapt(self, model, x_train: np.ndarray, params: CrossedParams) -> None:

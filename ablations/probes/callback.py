@@ -107,13 +107,9 @@ class GradientProbe(keras.callbacks.Callback):
             raise ValueError(f"the gradient probe needs a single-output model; {model.name} has {len(model.outputs)}")
         layers = list(model.layers)
         self._weights = [
-            (index, layer, weight)
-            for index, layer in enumerate(layers)
-            for weight in layer.trainable_weights
+            (index, layer, weight) for index, layer in enumerate(layers) for weight in layer.trainable_weights
         ]
-        self._watched = [
-            (index, layer) for index, layer in enumerate(layers) if not isinstance(layer, NOISE_LAYERS)
-        ]
+        self._watched = [(index, layer) for index, layer in enumerate(layers) if not isinstance(layer, NOISE_LAYERS)]
         # One sub-graph, built once: the prediction first, then every watched layer's output.
         probe_model = keras.Model(
             model.inputs, [model.outputs[0]] + [layer.output for _, layer in self._watched], name="gradient_probe"

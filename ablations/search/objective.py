@@ -78,7 +78,9 @@ def core_objective(session: SearchSession, params: dict[str, Any], trial: optuna
         return Outcome(TrialState.PRUNED, value, "pruned", config.trial_id, train_s, cached, {"pruned_at": pruned_at})
     value = best_value(series, minimize=minimize) if status == Status.OK else None
     if status != Status.OK or value is None:
-        return Outcome(TrialState.FAIL, None, status if status != Status.OK else Status.FAILED, config.trial_id, train_s, cached)
+        return Outcome(
+            TrialState.FAIL, None, status if status != Status.OK else Status.FAILED, config.trial_id, train_s, cached
+        )
     return Outcome(TrialState.COMPLETE, value, status, config.trial_id, train_s, cached)
 
 
@@ -99,8 +101,14 @@ def _run_stored(
             from ablations.search.pruning import PruningCallback
 
             callbacks.append(PruningCallback(trial, metric))
-        run = TrialConfig(config.matrix, config.cell, config.settings, config.seed, config.dataset_version,
-                          meta={"callbacks": callbacks})
+        run = TrialConfig(
+            config.matrix,
+            config.cell,
+            config.settings,
+            config.seed,
+            config.dataset_version,
+            meta={"callbacks": callbacks},
+        )
         stop_if_requested()
         record = run_trial(run, artifacts_dir=session.artifacts_dir)
         pruned_at = callbacks[0].pruned_at if callbacks else None

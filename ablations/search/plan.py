@@ -105,13 +105,15 @@ def check_search_profile(matrix: Any, profile: Any) -> None:
         task_metrics = TASK_METRICS[_task(resolved)]
         if table.metric.removeprefix("val_") not in task_metrics or not table.metric.startswith("val_"):
             raise MatrixError(
-                matrix.path, "search.metric",
+                matrix.path,
+                "search.metric",
                 f"{table.metric!r} is not recorded for {resolved['dataset']}; allowed: "
                 + ", ".join(f"val_{m}" for m in task_metrics),
             )
         if strategy == "sklearn_random" and _task(resolved) != "regression":
             raise MatrixError(
-                matrix.path, f"{profile.where.get('axes.strategy', 'fixed.strategy')}",
+                matrix.path,
+                f"{profile.where.get('axes.strategy', 'fixed.strategy')}",
                 f"sklearn_random wraps keras.wrappers.SKLearnRegressor: regression data sets only (got {resolved['dataset']})",
             )
         for name, param in sorted(table.space.items()):

@@ -29,14 +29,26 @@ def search_profile_records(matrix: Any, profile: str, runs_dir: Path) -> list[di
     rows = []
     for search in searches(matrix, profile):
         record = load_search_record(runs_dir, matrix.name, search.search_id)
-        label = {"trial_id": search.search_id, "cell_id": search.cell_id, "matrix": matrix.name,
-                 "cell": search.cell, "seed": search.seed}
+        label = {
+            "trial_id": search.search_id,
+            "cell_id": search.cell_id,
+            "matrix": matrix.name,
+            "cell": search.cell,
+            "seed": search.seed,
+        }
         best = (record or {}).get("best") or {}
         inner = store.get(best["trial_id"]) if best.get("trial_id") else None
         if record is None or record["status"] != "complete" or inner is None:
             done = (record or {}).get("n_counted", 0)
-            rows.append({**label, "settings": search.resolved_base, "status": "missing", "reason": f"search at {done}/{search.table.budget} trials",
-                         "search": record})
+            rows.append(
+                {
+                    **label,
+                    "settings": search.resolved_base,
+                    "status": "missing",
+                    "reason": f"search at {done}/{search.table.budget} trials",
+                    "search": record,
+                }
+            )
             continue
         rows.append({**inner, **label, "inner_trial_id": inner["trial_id"], "search": record})
     return rows
@@ -63,7 +75,14 @@ def show_search_matrix(matrix: Any, profile: str, runs_dir: Path) -> str:
         record = load_search_record(runs_dir, matrix.name, search.search_id)
         status = "-" if record is None else f"{record['status']} {record['n_counted']}/{search.table.budget}"
         best = ((record or {}).get("best") or {}).get("value")
-        rows.append([search.search_id, *(search.cell.get(a, "-") for a in axes), search.seed, status,
-                     "-" if best is None else f"{best:.4g}"])
+        rows.append(
+            [
+                search.search_id,
+                *(search.cell.get(a, "-") for a in axes),
+                search.seed,
+                status,
+                "-" if best is None else f"{best:.4g}",
+            ]
+        )
     table = tabulate(rows, headers=["search", *axes, "seed", "status", "best"], tablefmt="github")
     return f"# {matrix.name} [{profile}]: {len(todo)} searches\n{table}"

@@ -25,7 +25,9 @@ def default_storage(runs_dir: Path, matrix: str) -> str:
     return f"sqlite:///{path}"
 
 
-def open_session(search: SearchConfig, *, runs_dir: Path, storage: Any, objective: Any = core_objective) -> SearchSession:
+def open_session(
+    search: SearchConfig, *, runs_dir: Path, storage: Any, objective: Any = core_objective
+) -> SearchSession:
     return SearchSession(
         search,
         storage=storage,
@@ -36,7 +38,9 @@ def open_session(search: SearchConfig, *, runs_dir: Path, storage: Any, objectiv
     )
 
 
-def run_search(search: SearchConfig, *, runs_dir: Path, storage: Any, objective: Any = core_objective) -> dict[str, Any]:
+def run_search(
+    search: SearchConfig, *, runs_dir: Path, storage: Any, objective: Any = core_objective
+) -> dict[str, Any]:
     """Run (or resume) one search to its budget and return its record."""
     session = open_session(search, runs_dir=runs_dir, storage=storage, objective=objective)
     STRATEGIES.get(search.strategy)().run(session)
@@ -63,8 +67,10 @@ def run_search_matrix(
 
     if jobs != 1 or executor != "inline":
         raise MatrixError(
-            matrix.path, "", "a search matrix runs in this process; for parallel workers start several "
-            "`ablations run` processes with the same --storage URL"
+            matrix.path,
+            "",
+            "a search matrix runs in this process; for parallel workers start several "
+            "`ablations run` processes with the same --storage URL",
         )
     if force:
         raise MatrixError(

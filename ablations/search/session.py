@@ -213,10 +213,17 @@ class SearchSession:
         return outcome
 
     def finish(self, trial: optuna.Trial, outcome: Outcome, *, sample_s: float = 0.0) -> None:
-        trial.set_user_attr("result", {
-            "outcome": outcome.status, "trial_id": outcome.trial_id, "train_s": outcome.train_s,
-            "cached": outcome.cached, "sample_s": sample_s, **outcome.extra,
-        })
+        trial.set_user_attr(
+            "result",
+            {
+                "outcome": outcome.status,
+                "trial_id": outcome.trial_id,
+                "train_s": outcome.train_s,
+                "cached": outcome.cached,
+                "sample_s": sample_s,
+                **outcome.extra,
+            },
+        )
         if outcome.state == TrialState.COMPLETE:
             self.study.tell(trial, outcome.value)
         else:
@@ -275,7 +282,9 @@ class SearchSession:
             "n_counted": len(counted),
             "trials": entries,
             "best_so_far": best_so_far,
-            "best": None if best is None else {
+            "best": None
+            if best is None
+            else {
                 "number": best["number"],
                 "params": best["params"],
                 "value": best["value"],

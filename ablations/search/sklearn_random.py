@@ -55,7 +55,11 @@ class SpaceDistribution:
             self._draws.append((name, dist))
 
     def rvs(self, random_state: Any = None) -> dict[str, Any]:
-        rng = np.random.default_rng(random_state.randint(2**31)) if hasattr(random_state, "randint") else np.random.default_rng(random_state)
+        rng = (
+            np.random.default_rng(random_state.randint(2**31))
+            if hasattr(random_state, "randint")
+            else np.random.default_rng(random_state)
+        )
         point = {}
         for name, dist in self._draws:
             if isinstance(dist, list):
@@ -108,19 +112,31 @@ class SklearnRandomStrategy(Strategy):
         splits = base.splits
         callbacks: list[Any] = [keras.callbacks.TerminateOnNaN()]
         if s["early_stopping_patience"] is not None:
-            callbacks.append(keras.callbacks.EarlyStopping(
-                monitor=s["early_stopping_monitor"], min_delta=s["early_stopping_min_delta"],
-                patience=s["early_stopping_patience"], restore_best_weights=True,
-            ))
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor=s["early_stopping_monitor"],
+                    min_delta=s["early_stopping_min_delta"],
+                    patience=s["early_stopping_patience"],
+                    restore_best_weights=True,
+                )
+            )
         fit_kwargs = {
-            "epochs": s["epochs"], "batch_size": s["batch_size"], "verbose": 0, "shuffle": True,
-            "validation_data": (base.x_val, base.y_val), "callbacks": callbacks,
+            "epochs": s["epochs"],
+            "batch_size": s["batch_size"],
+            "verbose": 0,
+            "shuffle": True,
+            "validation_data": (base.x_val, base.y_val),
+            "callbacks": callbacks,
         }
         cv = RandomizedSearchCV(
             SKLearnRegressor(model=model_builder(search, splits), fit_kwargs=fit_kwargs),
             {"model_kwargs": SpaceDistribution(table)},
-            n_iter=table.budget, cv=table.cv_folds, scoring=SCORERS[s["loss"]],
-            random_state=search.seed, refit=False, error_score=np.nan,
+            n_iter=table.budget,
+            cv=table.cv_folds,
+            scoring=SCORERS[s["loss"]],
+            random_state=search.seed,
+            refit=False,
+            error_score=np.nan,
         )
         t0 = time.perf_counter()
         # The wrapper's predict has no verbose option, and each fold's new model retraces its
@@ -147,25 +163,45 @@ class SklearnRandomStrategy(Strategy):
             folds = [float(results[f"split{k}_test_score"][i]) for k in range(table.cv_folds)]
             score = float(results["mean_test_score"][i])
             ok = np.isfinite(score)
-            session.study.add_trial(optuna.trial.create_trial(
-                params=params, distributions=dists,
-                value=-score if ok else None, state=TrialState.COMPLETE if ok else TrialState.FAIL,
-                user_attrs={"result": {"outcome": Status.OK if ok else Status.FAILED, "cv_scores": [-f for f in folds],
-                                       "train_s": float(fit_s[i] * scale), "sample_s": 0.0, "cached": False}},
-            ))
+            session.study.add_trial(
+                optuna.trial.create_trial(
+                    params=params,
+                    distributions=dists,
+                    value=-score if ok else None,
+                    state=TrialState.COMPLETE if ok else TrialState.FAIL,
+                    user_attrs={
+                        "result": {
+                            "outcome": Status.OK if ok else Status.FAILED,
+                            "cv_scores": [-f for f in folds],
+                            "train_s": float(fit_s[i] * scale),
+                            "sample_s": 0.0,
+                            "cached": False,
+                        }
+                    },
+                )
+            )
 
     def _run_selected(self, session: SearchSession) -> None:
         """The chosen point as a normal trial: its validation and test scores, stored."""
         complete = [t for t in session.counted() if t.state == TrialState.COMPLETE]
         if not complete:
             return
-        best = min(complete, key=lambda t: t.value) if session.search.table.direction == "minimize" else max(
-            complete, key=lambda t: t.value)
+        best = (
+            min(complete, key=lambda t: t.value)
+            if session.search.table.direction == "minimize"
+            else max(complete, key=lambda t: t.value)
+        )
         outcome: Outcome = core_objective(session, dict(best.params), _Selected())
-        session.study.set_user_attr("selected", {
-            "number": best.number, "trial_id": outcome.trial_id, "train_s": outcome.train_s,
-            "status": outcome.status, "validation": outcome.value,
-        })
+        session.study.set_user_attr(
+            "selected",
+            {
+                "number": best.number,
+                "trial_id": outcome.trial_id,
+                "train_s": outcome.train_s,
+                "status": outcome.status,
+                "validation": outcome.value,
+            },
+        )
 
 
 class _Selected:

@@ -156,7 +156,9 @@ class SearchTable(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> SearchTable:
         if self.manual_setting not in self.space:
-            raise ValueError(f"manual_setting {self.manual_setting!r} is not in the space ({', '.join(sorted(self.space))})")
+            raise ValueError(
+                f"manual_setting {self.manual_setting!r} is not in the space ({', '.join(sorted(self.space))})"
+            )
         expected = optimization_direction(self.metric)
         if self.direction != expected:
             raise ValueError(
