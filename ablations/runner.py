@@ -30,7 +30,7 @@ from ablations.trial import TrialConfig
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def seed_everything(seed: int, backend: str) -> None:
@@ -161,9 +161,9 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         test=test,
         param_count=int(model.count_params()),
         weights_sha256=weights_sha256(model),
-        n_train=int(len(splits.x_train)),
-        n_val=int(len(splits.x_val)),
-        n_test=int(len(splits.x_test)),
+        n_train=len(splits.x_train),
+        n_val=len(splits.x_val),
+        n_test=len(splits.x_test),
         timing={
             "setup_s": t_fit - t_start,
             "first_epoch_s": durations[0] if durations else None,

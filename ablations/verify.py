@@ -79,7 +79,7 @@ def verify_matrix(matrix: Any, profile: str, *, runs_dir: Path, sample: int = 4,
             results += [_row(t, None, reason) for t in trials]
             continue
         with worker_pool(backend, 1) as pool:
-            for trial, rerun in zip(trials, pool.map(_rerun, trials)):
+            for trial, rerun in zip(trials, pool.map(_rerun, trials), strict=True):
                 results.append(_row(trial, differences(stored[trial.trial_id], rerun), None))
     by_backend: dict[str, dict[str, int]] = {}
     for row in results:

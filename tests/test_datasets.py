@@ -8,8 +8,14 @@ import hashlib
 import numpy as np
 import pytest
 
-from ablations.datasets import DATASETS, DatasetChecksumError, DatasetUnavailableError, load_dataset, load_splits
-from ablations.datasets import sources
+from ablations.datasets import (
+    DATASETS,
+    DatasetChecksumError,
+    DatasetUnavailableError,
+    load_dataset,
+    load_splits,
+    sources,
+)
 
 SHAPES = {
     "digits": ((1797, 64), None, 10),

@@ -10,13 +10,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from robustness_helpers import ROOT, cli, cli_env, write_matrix
 
-from ablations.matrix_files import resolve_matrices
 from ablations.execute import run_matrix
 from ablations.executors import EXECUTORS
+from ablations.matrix_files import resolve_matrices
 from ablations.store import ResultStore
 
 pytestmark = pytest.mark.timeout(300)
@@ -75,8 +76,8 @@ def test_process_pool_reproduces_inline_exactly(tmp_path: Path):
     assert len(inline) == 4 and all(v[3] != "null" for v in inline.values())
     assert _outcomes(runs["process"], "tiny") == inline
 
-    from ablations.reporting.pages import build_context
     from ablations.reporting.determinism import determinism
+    from ablations.reporting.pages import build_context
     from ablations.verify import all_reproduced, verify_matrix
 
     outcome = verify_matrix(matrix, "default", runs_dir=runs["process"], sample=2, seed=1)
@@ -198,7 +199,7 @@ def test_every_executor_shares_the_group_and_skip_loop(tmp_path: Path):
     from ablations.executors import Executor
 
     class Recording(Executor):
-        groups: list[tuple[str, int]] = []
+        groups: ClassVar[list[tuple[str, int]]] = []
 
         def run_group(self, backend, trials, *, store, artifacts_dir, on_result):
             self.groups.append((backend, len(trials)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -91,7 +91,7 @@ def test_interrupt_stops_cleanly_and_rerun_resumes(tmp_path: Path, signum: int):
     proc = popen("run", str(matrix), "--runs-dir", str(runs), "-q")
     assert wait_for_attempts(store, proc.pid, 3, proc), "the run ended before it was interrupted"
     proc.send_signal(signum)
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "interrupted; finished trials are stored, rerun to resume" in err
     assert "Traceback" not in err
@@ -137,7 +137,7 @@ def test_sigterm_to_a_process_run_starts_no_queued_trial(tmp_path: Path):
     proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)  # a trial handed out before the signal arrived has claimed by now
     started = len(store.attempts())
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "interrupted; finished trials are stored, rerun to resume" in err
     assert len(store.attempts()) == started, "a queued trial started after the stop"

@@ -131,7 +131,7 @@ def test_probe_sees_training_mode_batch_norm_gradients():
         ("output", "grad_kernel"),
         ("output", "grad_bias"),
     ]
-    for name, value in zip(names, expected):
+    for name, value in zip(names, expected, strict=True):
         assert got[name] == pytest.approx(value, rel=1e-3), name
     # The moving statistics were not updated by the training-mode pass.
     assert np.all(np.asarray(model.get_layer("bn_0").moving_mean) == 0)
@@ -154,7 +154,7 @@ def test_probe_is_compiled_once_on(backend: str):
     Run this file with ``KERAS_BACKEND=jax`` for the JAX case (``nox -s tests`` does); the
     PyTorch probe runs eagerly by design and is exercised by the other tests under torch.
     """
-    if BACKEND != backend:
+    if backend != BACKEND:
         pytest.skip(f"needs KERAS_BACKEND={backend}; this process runs {BACKEND}")
     from ablations.probes.callback import summarize
     from ablations.probes.gradients import make_probe_function
@@ -207,7 +207,7 @@ def test_probe_leaves_training_bit_identical():
     with_probe, callbacks = fit_weights(with_probe=True)
     assert sorted({r["epoch"] for r in callbacks[0].rows}) == [0, 1, 2, 3]
     assert len(without) == len(with_probe)
-    for a, b in zip(without, with_probe):
+    for a, b in zip(without, with_probe, strict=True):
         assert a.tobytes() == b.tobytes()
 
 

@@ -6,6 +6,7 @@ search bookkeeping itself (Optuna #3255, #4627/#5489 and #3516 are the peers' bu
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import threading
@@ -13,10 +14,10 @@ from pathlib import Path
 
 import optuna
 import pytest
+from search_helpers import StubObjective, config
 
 from ablations.search import STRATEGIES
 from ablations.search.session import SearchSession, open_storage
-from search_helpers import StubObjective, config
 
 OPTUNA_STRATEGIES = ["grid", "random", "tpe", "tpe_pruned", "genetic", "cmaes", "manual"]
 
@@ -43,7 +44,7 @@ def test_every_strategy_spends_exactly_its_budget(tmp_path: Path, strategy: str)
     record = s.record()
     assert record["status"] == "complete" and record["n_counted"] == 7 == len(objective.finished)
     curve = record["best_so_far"]
-    assert len(curve) == 7 and all(b <= a for a, b in zip(curve, curve[1:]))
+    assert len(curve) == 7 and all(b <= a for a, b in itertools.pairwise(curve))
     assert record["best"]["value"] == min(t["value"] for t in record["trials"])
     assert (tmp_path / "searches" / f"{s.search.search_id}.json").exists()
 
@@ -98,7 +99,7 @@ def test_parallel_workers_share_one_search_without_duplicates(tmp_path: Path, st
     def worker() -> None:
         try:
             STRATEGIES.get(strategy)().run(session(tmp_path, strategy, objective, budget=budget))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(3)]

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from search_helpers import SPACE, table
 
 from ablations.matrix_files import find_matrix
 from ablations.search.plan import searches
 from ablations.search.space import SearchTable, grid_levels, grid_points, manual_points
 from ablations.spec import MatrixError, load_matrix
-from search_helpers import SPACE, table
 
 
 def test_grid_is_reproducible_whatever_the_order_of_the_space() -> None:

@@ -18,7 +18,7 @@ from ablations.store import ResultStore, StoreError
 from ablations.untrusted import MAX_RECORD_BYTES, UntrustedFileError, check_record, read_json_data
 
 
-@pytest.fixture()
+@pytest.fixture
 def setup(tmp_path: Path):
     matrix = load_matrix(tiny_matrix(tmp_path, "untrusted", seeds=1, widths=1))
     store = ResultStore(tmp_path / "runs", "untrusted")
@@ -65,7 +65,7 @@ def bad_contents(trial) -> dict[str, bytes]:
 
 
 def test_malicious_result_files_are_set_aside_and_rerun(setup, tmp_path: Path):
-    matrix, store, trial = setup
+    _, store, trial = setup
     path = store.dir / f"{trial.trial_id}.json"
     for name, content in bad_contents(trial).items():
         path.write_bytes(content)
@@ -86,7 +86,7 @@ def test_reports_survive_malicious_files(setup):
 
 
 def test_symlinks_fifos_and_huge_files_are_not_read(setup, tmp_path: Path):
-    matrix, store, trial = setup
+    _, store, trial = setup
     path = store.dir / f"{trial.trial_id}.json"
     outside = tmp_path / "outside.json"
     outside.write_text(json.dumps(valid_record(trial)))
@@ -115,7 +115,7 @@ def test_symlinks_fifos_and_huge_files_are_not_read(setup, tmp_path: Path):
 
 
 def test_planted_claim_and_log_files_do_not_hang_or_redirect_writes(setup, tmp_path: Path):
-    matrix, store, trial = setup
+    _, store, trial = setup
     claim = store.dir / f"{trial.trial_id}.claim"
     claim.symlink_to("/dev/zero")
     os.utime(claim, (0, 0), follow_symlinks=False)  # old and unreadable: stale

@@ -15,8 +15,8 @@ from ablations.datasets.base import (
     Splits,
     array_checksum,
 )
-from ablations.datasets.registry import DATASETS
 from ablations.datasets.loading import load_dataset, load_splits
+from ablations.datasets.registry import DATASETS
 
 __all__ = [
     "DATASETS",

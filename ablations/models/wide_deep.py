@@ -166,7 +166,7 @@ def _subclass_model(params: WideDeepParams, task: str, n_classes: int | None, n_
 
         def call(self, inputs):
             hidden = inputs
-            for dense, activation in zip(self.hidden, self.activations):
+            for dense, activation in zip(self.hidden, self.activations, strict=True):
                 hidden = activation(dense(hidden))
             return self.head(self.concat([inputs, hidden]))
 
@@ -248,7 +248,6 @@ class WideDeepMultiOutputFamily(WideDeepFamily):
         return {head: y for head in self.heads}
 
     def compile_args(self, params: MultiOutputParams, loss: Any, metrics: list[Any]) -> dict[str, Any]:
-        import keras
 
         # Each head needs its own metric objects (they hold state).
         aux_metrics = [metric.__class__.from_config(metric.get_config()) for metric in metrics]

@@ -134,12 +134,12 @@ class GradientProbe(keras.callbacks.Callback):
         means = vector[1 + n_grads : 1 + n_grads + n_watched]
         stds = vector[1 + n_grads + n_watched :]
         rows = []
-        for (index, layer, weight), position in zip(self._weights, self._order):
+        for (index, layer, weight), position in zip(self._weights, self._order, strict=True):
             name = weight.name
             rows.append(self._row(epoch, index, layer, f"grad_{name}", grads[position]))
             value = float(np.linalg.norm(ops.convert_to_numpy(weight).astype(np.float64)))
             rows.append(self._row(epoch, index, layer, f"weight_{name}", value))
-        for (index, layer), mean, std in zip(self._watched, means, stds):
+        for (index, layer), mean, std in zip(self._watched, means, stds, strict=True):
             rows.append(self._row(epoch, index, layer, "act_mean", mean))
             rows.append(self._row(epoch, index, layer, "act_std", std))
         self.rows.extend(rows)

@@ -82,7 +82,7 @@ def _torch(model: Any, loss_fn: Any, summarize: Summarize) -> ProbeFunction:
             outputs, _ = model.stateless_call(trainable, non_trainable, x, training=True)
             loss = loss_fn(y, outputs[0])
             grads = torch.autograd.grad(loss, trainable, allow_unused=True)
-        grads = [torch.zeros_like(v) if g is None else g for g, v in zip(grads, trainable)]
+        grads = [torch.zeros_like(v) if g is None else g for g, v in zip(grads, trainable, strict=True)]
         with torch.no_grad():
             return summarize(loss.detach(), grads, [o.detach() for o in outputs[1:]])
 

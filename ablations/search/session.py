@@ -300,7 +300,7 @@ class SearchSession:
                 "elapsed_s": _elapsed(trials) + (selected or {}).get("train_s", 0.0),
                 "cached_trials": sum(1 for e in counted if e["cached"]),
             },
-            "updated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "updated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
 
     def write_record(self) -> dict[str, Any] | None:

@@ -206,7 +206,7 @@ def grid_points(space: dict[str, Any], budget: int, seed: int) -> list[dict[str,
     names = sorted(space)
     levels = grid_levels(space, budget)
     axes = [space[name].grid(levels[name]) for name in names]
-    points = [dict(zip(names, combo)) for combo in itertools.product(*axes)]
+    points = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
     order = np.random.default_rng(seed).permutation(len(points))
     return [points[i] for i in order[:budget]]
 
