@@ -184,7 +184,7 @@ class Matrix:
                     )
             if any(all(c.get(k) == v for k, v in rule.items()) for c in product):
                 used.add(at)
-        cells = [
+        cells: list[tuple[dict[str, Any], dict[str, Any]]] = [
             (c, {})
             for c in product
             if not any(all(c.get(k) == v for k, v in r.items()) for r in profile.exclude)

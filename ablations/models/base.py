@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -12,6 +12,10 @@ if TYPE_CHECKING:
 
     from ablations.datasets import Splits
     from ablations.settings import CoreSettings
+
+
+# A metric's value: one float (test metrics) or one per epoch (the history).
+Metric = TypeVar("Metric", float, list[float])
 
 
 class NoParams(BaseModel):
@@ -29,7 +33,7 @@ class ModelFamily:
     name: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]] = NoParams
 
-    def finalize(self, core: CoreSettings, params: BaseModel) -> BaseModel:
+    def finalize(self, core: CoreSettings, params: Any) -> Any:
         """Resolve "auto" choices and check combinations; raise SettingsError if impossible."""
         return params
 
@@ -50,7 +54,7 @@ class ModelFamily:
     def adapt(self, model: keras.Model, x_train: np.ndarray, params: Any) -> None:
         """Fit preprocessing state on the training split only (never validation or test)."""
 
-    def record_metrics(self, values: dict[str, float], params: Any) -> dict[str, float]:
+    def record_metrics(self, values: dict[str, Metric], params: Any) -> dict[str, Metric]:
         """History or test metrics as recorded; a multi-output family adds its main head's
         metrics under the plain names (``mse``, ``val_mae``) so reports compare it with others."""
         return values

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ablations.models.base import ModelFamily, output_layer
+from ablations.models.base import Metric, ModelFamily, output_layer
 from ablations.models.mlp import MLPFamily, MLPParams, dense_block
 
 Activation = Literal["relu", "elu", "selu", "gelu", "swish", "tanh"]
@@ -234,7 +234,8 @@ class WideDeepMultiOutputFamily(WideDeepFamily):
             raise SettingsError("main_loss_weight", "the loss weights must not both be 0")
         return params
 
-    def build(self, core, params: MultiOutputParams, splits):
+    def build(self, core, params: WideDeepParams, splits):
+        assert isinstance(params, MultiOutputParams), "finalize made the settings MultiOutputParams"
         import keras
 
         inputs = keras.Input(shape=(splits.n_features,), name="features")
@@ -257,8 +258,8 @@ class WideDeepMultiOutputFamily(WideDeepFamily):
             "metrics": {"output": metrics, "aux_output": aux_metrics},
         }
 
-    def record_metrics(self, values: dict[str, float], params: Any) -> dict[str, float]:
-        aliases = {}
+    def record_metrics(self, values: dict[str, Metric], params: Any) -> dict[str, Metric]:
+        aliases: dict[str, Metric] = {}
         for key, value in values.items():
             prefix = "val_" if key.startswith("val_") else ""
             rest = key.removeprefix(prefix)

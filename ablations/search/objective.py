@@ -50,8 +50,11 @@ def charged_time(record: dict[str, Any], epochs: int | None = None) -> float:
     return timing["setup_s"] + timing["first_epoch_s"] + (epochs - 1) * steady + timing["evaluation_s"]
 
 
-def core_objective(session: SearchSession, params: dict[str, Any], trial: optuna.Trial) -> Outcome:
-    """Train the point through :func:`ablations.runner.run_trial`, or read it back from the store."""
+def core_objective(session: SearchSession, params: dict[str, Any], trial: Any) -> Outcome:
+    """Train the point through :func:`ablations.runner.run_trial`, or read it back from the store.
+
+    ``trial`` is an ``optuna.Trial``, or a stand-in with a ``number`` for a refit outside the study.
+    """
     search, store = session.search, session.store
     assert store is not None, "the core objective needs a ResultStore"
     metric, minimize = search.table.metric, search.table.direction == "minimize"
@@ -61,7 +64,7 @@ def core_objective(session: SearchSession, params: dict[str, Any], trial: optuna
     pruned_at: int | None = None
     record = store.get(config.trial_id)
     cached = record is not None and record.get("status") in FINAL
-    if cached and pruning and record.get("status") == Status.OK:
+    if record is not None and cached and pruning and record.get("status") == Status.OK:
         # A trained point is replayed through the pruner: the same decision a fresh run makes.
         for epoch, value in enumerate(record["history"].get(metric, [])):
             if should_prune(trial, epoch, value):
@@ -70,6 +73,7 @@ def core_objective(session: SearchSession, params: dict[str, Any], trial: optuna
     if not cached:
         record, cached, pruned_at = _run_stored(config, store, session, trial, metric, pruning)
 
+    assert record is not None  # stored, read back or just run
     status = record.get("status", Status.FAILED)
     series = (record.get("history") or {}).get(metric, [])
     train_s = charged_time(record, pruned_at if cached else None)

@@ -241,7 +241,7 @@ class SearchSession:
             if trial.state in ACTIVE:
                 continue
             attrs = result(trial)
-            entry = {
+            entry: dict[str, Any] = {
                 "number": trial.number,
                 "state": trial.state.name.lower(),
                 "outcome": attrs.get("outcome"),

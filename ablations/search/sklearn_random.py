@@ -186,11 +186,7 @@ class SklearnRandomStrategy(Strategy):
         complete = [t for t in session.counted() if t.state == TrialState.COMPLETE]
         if not complete:
             return
-        best = (
-            min(complete, key=lambda t: t.value)
-            if session.search.table.direction == "minimize"
-            else max(complete, key=lambda t: t.value)
-        )
+        best = min(complete, key=_value) if session.search.table.direction == "minimize" else max(complete, key=_value)
         outcome: Outcome = core_objective(session, dict(best.params), _Selected())
         session.study.set_user_attr(
             "selected",
@@ -202,6 +198,11 @@ class SklearnRandomStrategy(Strategy):
                 "validation": outcome.value,
             },
         )
+
+
+def _value(trial: optuna.trial.FrozenTrial) -> float:
+    assert trial.value is not None, "a complete trial has a value"
+    return trial.value
 
 
 class _Selected:
