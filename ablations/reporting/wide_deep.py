@@ -11,10 +11,11 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ablations.reporting.context import ReportContext
 from ablations.reporting.tables import fmt, markdown_table
+from ablations.stats import cell_stats
+from ablations.stats import welch as stats_welch
 
 REFERENCES = ("deep", "wide_deep")
 ALPHA = 0.05
@@ -30,18 +31,14 @@ PAPER_CONTEXT = (
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     """Student-t interval for the mean; (nan, nan) with fewer than two values."""
-    n = len(values)
-    if n < 2:
-        return math.nan, math.nan
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n)
-    return float(values.mean() - half), float(values.mean() + half)
+    cell = cell_stats(values, level)
+    return cell.low, cell.high
 
 
 def welch(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sided p-value of Welch's t-test; nan where it cannot be computed."""
-    if len(a) < 2 or len(b) < 2 or (a.std(ddof=1) == 0 and b.std(ddof=1) == 0):
-        return math.nan
-    return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    """Two-sided p-value of Welch's t-test (:func:`ablations.stats.welch`); nan below two seeds."""
+    p = stats_welch(b, a).p
+    return math.nan if p is None else p
 
 
 def model_summary(ok: pd.DataFrame, models: list[str]) -> pd.DataFrame:
