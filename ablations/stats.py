@@ -235,6 +235,7 @@ def holm_adjust(comparisons: Sequence[Comparison]) -> list[Comparison]:
 
 
 def fmt_p(p: float | None) -> str:
+    """A p-value for a table cell: "< 0.001", "0.0042", "0.31"; "–" for no test."""
     if p is None:
         return "–"
     if p < 0.001:
@@ -242,7 +243,18 @@ def fmt_p(p: float | None) -> str:
     return f"{p:.2g}" if p < 0.01 else f"{p:.2f}"
 
 
-def _n(c: Comparison) -> str:
+def p_text(p: float | None) -> str:
+    """"p = 0.03" or "p < 0.001" for a sentence."""
+    text = fmt_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def effect_text(c: Comparison) -> str:
+    return f"g = {c.g:.2g}" if math.isfinite(c.g) else "no spread over seeds"
+
+
+def sample_size(c: Comparison) -> str:
+    """"n = 5", "n = 3 vs 4" or "n = 3 paired seeds"."""
     if c.test == "paired":
         return f"n = {c.n_a} paired seeds"
     return f"n = {c.n_a}" if c.n_a == c.n_b else f"n = {c.n_a} vs {c.n_b}"
@@ -265,20 +277,35 @@ def wording(
     """
     diff_text = f"{c.diff:+.3g}{unit}"
     if c.p is None:
-        return (f"{name_b} vs {name_a}: no test possible at {_n(c)} "
+        return (f"{name_b} vs {name_a}: no test possible at {sample_size(c)} "
                 f"(difference {diff_text}; needs at least 2 seeds a side)")
     if c.significant(alpha):
         b_better = (c.diff > 0) == higher_is_better
         winner, loser = (name_b, name_a) if b_better else (name_a, name_b)
-        p_text = f"p = {fmt_p(c.p_final)}" + (" Holm-corrected" if c.p_adjusted is not None else "")
+        p = p_text(c.p_final) + (" Holm-corrected" if c.p_adjusted is not None else "")
         interval = f" [{c.low:+.3g}, {c.high:+.3g}]" if c.low != c.high else ""
-        effect = f"g = {c.g:.2g}" if math.isfinite(c.g) else "no spread"
-        return f"{winner} beats {loser} ({p_text}, effect {diff_text}{interval}, {effect}, {_n(c)})"
-    return (f"{name_b} vs {name_a}: no difference detected at {_n(c)} "
-            f"(difference {diff_text}, p = {fmt_p(c.p_final)}; smallest detectable effect {c.mde:.3g}{unit})")
+        return f"{winner} beats {loser} ({p}, effect {diff_text}{interval}, {effect_text(c)}, {sample_size(c)})"
+    return (f"{name_b} vs {name_a}: no difference detected at {sample_size(c)} "
+            f"(difference {diff_text}, {p_text(c.p_final)}; smallest detectable effect {c.mde:.3g}{unit})")
 
 
 __all__ = [
-    "ALPHA", "CellStats", "Comparison", "cell_stats", "cohens_d", "compare", "fmt_p", "hedges_g", "holm",
-    "holm_adjust", "mde_for", "minimum_detectable_effect", "paired", "welch", "wording",
+    "ALPHA",
+    "CellStats",
+    "Comparison",
+    "cell_stats",
+    "cohens_d",
+    "compare",
+    "effect_text",
+    "fmt_p",
+    "hedges_g",
+    "holm",
+    "holm_adjust",
+    "mde_for",
+    "minimum_detectable_effect",
+    "p_text",
+    "paired",
+    "sample_size",
+    "welch",
+    "wording",
 ]

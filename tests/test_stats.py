@@ -92,7 +92,7 @@ def test_holm_textbook() -> None:
 
 def test_wording() -> None:
     better = stats.wording("A", "B", stats.welch(B, A), higher_is_better=True)
-    assert better.startswith("B beats A (p = ") and "n = 5)" in better and "g = " in better
+    assert better.startswith("B beats A (p < 0.001, effect +0.086 [") and "n = 5)" in better and "g = " in better
     lower = stats.wording("A", "B", stats.welch(B, A), higher_is_better=False)
     assert lower.startswith("A beats B")
     none = stats.wording("A", "B", stats.welch(A, [0.81, 0.79, 0.80, 0.83, 0.77]), higher_is_better=True)
