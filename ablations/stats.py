@@ -101,12 +101,33 @@ def _var(data: np.ndarray) -> float:
     return 0.0 if np.ptp(data) == 0 else float(data.var(ddof=1))
 
 
-def _zero_variance_p(diff: float) -> float:
+ALTERNATIVES = ("two-sided", "greater", "less")  # scipy's words, for b - a
+
+
+def _zero_variance_p(diff: float, alternative: str = "two-sided") -> float:
+    if alternative == "greater":
+        return 0.0 if diff > 0 else 1.0
+    if alternative == "less":
+        return 0.0 if diff < 0 else 1.0
     return 1.0 if diff == 0 else 0.0
 
 
-def welch(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, level: float = LEVEL) -> Comparison:
-    """Welch's two-sided t-test of ``b`` against ``a`` (independent seeds)."""
+def _t_p(t: float, df: float, alternative: str) -> float:
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {', '.join(ALTERNATIVES)} (got {alternative!r})")
+    if alternative == "greater":
+        return float(sps.t.sf(t, df))
+    if alternative == "less":
+        return float(sps.t.cdf(t, df))
+    return float(2 * sps.t.sf(abs(t), df))
+
+
+def welch(
+    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, level: float = LEVEL,
+    alternative: str = "two-sided",
+) -> Comparison:
+    """Welch's t-test of ``b`` against ``a`` (independent seeds); ``alternative`` as scipy's
+    ("greater": b's mean is larger). The interval is two-sided at ``level`` either way."""
     x, y = _array(a), _array(b)
     na, nb = len(x), len(y)
     ma = float(x.mean()) if na else math.nan
@@ -118,17 +139,20 @@ def welch(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, leve
     d, g = _effect(diff, math.sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2)), na + nb - 2)
     se2 = va / na + vb / nb
     if se2 == 0:
-        return Comparison("welch", na, nb, ma, mb, diff, diff, diff, _zero_variance_p(diff), d, g, 0.0)
+        return Comparison("welch", na, nb, ma, mb, diff, diff, diff, _zero_variance_p(diff, alternative), d, g, 0.0)
     df = se2**2 / ((va / na) ** 2 / (na - 1) + (vb / nb) ** 2 / (nb - 1))
     se = math.sqrt(se2)
-    p = float(2 * sps.t.sf(abs(diff) / se, df))
+    p = _t_p(diff / se, df, alternative)
     half = float(sps.t.ppf(0.5 + level / 2, df)) * se
-    mde = minimum_detectable_effect(se, df)
+    mde = minimum_detectable_effect(se, df, sides=1 if alternative != "two-sided" else 2)
     return Comparison("welch", na, nb, ma, mb, diff, diff - half, diff + half, p, d, g, mde)
 
 
-def paired(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, level: float = LEVEL) -> Comparison:
-    """Paired two-sided t-test of ``b - a``; ``a[i]`` and ``b[i]`` ran the same seed."""
+def paired(
+    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, level: float = LEVEL,
+    alternative: str = "two-sided",
+) -> Comparison:
+    """Paired t-test of ``b - a``; ``a[i]`` and ``b[i]`` ran the same seed."""
     x, y = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
     if len(x) != len(y):
         raise ValueError(f"paired samples differ in length ({len(x)} and {len(y)})")
@@ -144,12 +168,12 @@ def paired(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, lev
     sd = math.sqrt(_var(deltas))
     d, g = _effect(diff, sd, n - 1)
     if sd == 0:
-        return Comparison("paired", n, n, ma, mb, diff, diff, diff, _zero_variance_p(diff), d, g, 0.0)
+        return Comparison("paired", n, n, ma, mb, diff, diff, diff, _zero_variance_p(diff, alternative), d, g, 0.0)
     se = sd / math.sqrt(n)
-    p = float(2 * sps.t.sf(abs(diff) / se, n - 1))
+    p = _t_p(diff / se, n - 1, alternative)
     half = float(sps.t.ppf(0.5 + level / 2, n - 1)) * se
     return Comparison("paired", n, n, ma, mb, diff, diff - half, diff + half, p, d, g,
-                      minimum_detectable_effect(se, n - 1))
+                      minimum_detectable_effect(se, n - 1, sides=1 if alternative != "two-sided" else 2))
 
 
 def compare(
@@ -158,13 +182,14 @@ def compare(
     *,
     seeds_a: Sequence[int] | None = None,
     seeds_b: Sequence[int] | None = None,
+    alternative: str = "two-sided",
 ) -> Comparison:
     """Paired test where both sides ran the same seeds (at least two), else Welch's test."""
     if seeds_a is not None and seeds_b is not None and sorted(seeds_a) == sorted(seeds_b) and len(seeds_a) >= 2:
         by_seed_a, by_seed_b = dict(zip(seeds_a, a, strict=True)), dict(zip(seeds_b, b, strict=True))
         order = sorted(by_seed_a)
-        return paired([by_seed_a[s] for s in order], [by_seed_b[s] for s in order])
-    return welch(a, b)
+        return paired([by_seed_a[s] for s in order], [by_seed_b[s] for s in order], alternative=alternative)
+    return welch(a, b, alternative=alternative)
 
 
 def _effect(diff: float, sd: float, df: int) -> tuple[float, float]:
@@ -185,17 +210,20 @@ def hedges_g(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -
     return welch(a, b).g
 
 
-def minimum_detectable_effect(se: float, df: float, alpha: float = ALPHA, power: float = POWER) -> float:
-    """The difference a two-sided t-test with standard error ``se`` and ``df`` degrees of
-    freedom detects with probability ``power`` at ``alpha`` (exact, noncentral t)."""
+def minimum_detectable_effect(
+    se: float, df: float, alpha: float = ALPHA, power: float = POWER, *, sides: int = 2
+) -> float:
+    """The difference a t-test (two- or one-sided) with standard error ``se`` and ``df`` degrees
+    of freedom detects with probability ``power`` at ``alpha`` (exact, noncentral t)."""
     if se == 0:
         return 0.0
     if not math.isfinite(se) or df <= 0:
         return math.inf
-    crit = float(sps.t.ppf(1 - alpha / 2, df))
+    crit = float(sps.t.ppf(1 - alpha / sides, df))
 
     def shortfall(delta: float) -> float:
-        return float(sps.nct.sf(crit, df, delta) + sps.nct.cdf(-crit, df, delta)) - power
+        lower = float(sps.nct.cdf(-crit, df, delta)) if sides == 2 else 0.0
+        return float(sps.nct.sf(crit, df, delta)) + lower - power
 
     high = crit + 3.0  # power > 0.8 beyond here for df >= 2; widened for heavier tails
     while shortfall(high) < 0:
@@ -291,6 +319,7 @@ def wording(
 
 __all__ = [
     "ALPHA",
+    "ALTERNATIVES",
     "CellStats",
     "Comparison",
     "cell_stats",

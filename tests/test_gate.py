@@ -148,7 +148,7 @@ def test_metric_regression_fails_summary_first(tmp_path: Path, baseline, capsys)
     lines = text.splitlines()
     assert lines[1] == "FAIL: 1 regression(s)"
     assert lines[2].startswith("  + two: width=8: test_accuracy: changed by -0.1")
-    assert "paired t p < 0.001, Holm over 1: p < 0.001" in lines[2]  # same seeds: paired; the drop is the same per seed
+    assert "paired t one-sided p < 0.001, Holm over 1: p < 0.001" in lines[2]  # same seeds: paired; the drop is the same per seed
     row = next(line for line in lines if "test_accuracy" in line and line.startswith("| +"))
     assert "width=8" in row and "0.8 ± 0.01 (n=3)" in row and "0.7 ± 0.01 (n=3)" in row and "| test" in row
     assert text.index("FAIL") < text.index("| +")  # the summary comes before the table
@@ -168,7 +168,7 @@ def test_change_beyond_tolerance_but_noisy_is_tilde(tmp_path: Path, baseline, ca
     store_results(two_cell_matrix(tmp_path), tmp_path / "new", accuracies([0.40, 0.95, 0.75], [0.90, 0.91, 0.89]))
     code, text = _check(path, out, tmp_path / "new", capsys)
     assert code == 0, text
-    assert "~ two: width=8: test_accuracy" in text and "not significant (paired t p = " in text
+    assert "~ two: width=8: test_accuracy" in text and "not significant (paired t one-sided p = " in text
     assert "smallest detectable effect" in text
 
 
@@ -177,7 +177,7 @@ def test_disjoint_seeds_use_welch(tmp_path: Path, baseline, capsys) -> None:
     other = {(w, s + 3): v for (w, s), v in accuracies([0.70, 0.71, 0.69], [0.90, 0.91, 0.89]).items()}
     store_results(two_cell_matrix(tmp_path, seeds=[3, 4, 5]), tmp_path / "new", other)
     code, text = _check(_write(tmp_path, seeds=[3, 4, 5]), out, tmp_path / "new", capsys)
-    assert code == 1 and "Welch t p < 0.001" in text, text
+    assert code == 1 and "Welch t one-sided p < 0.001" in text, text
     same = {(w, s + 3): v for (w, s), v in BASE.items()}
     store_results(two_cell_matrix(tmp_path, seeds=[3, 4, 5]), tmp_path / "same", same)
     code, text = _check(_write(tmp_path, seeds=[3, 4, 5]), out, tmp_path / "same", capsys)
@@ -185,18 +185,20 @@ def test_disjoint_seeds_use_welch(tmp_path: Path, baseline, capsys) -> None:
 
 
 def test_holm_corrects_for_the_number_of_comparisons(tmp_path: Path, capsys) -> None:
-    """A drop whose paired p is 0.029 fails as the only test, not as one of two (Holm: 2 x 0.029)."""
+    """A drop whose one-sided paired p is 0.0145 fails as the only test, not as one of four."""
     path = _write(tmp_path)
     store_results(two_cell_matrix(tmp_path), tmp_path / "base", accuracies([0.80, 0.80, 0.80], [0.80, 0.80, 0.80]))
     out = tmp_path / "b.json"
     assert main(["baseline", str(path), "--runs-dir", str(tmp_path / "base"), "--out", str(out)]) == 0
-    drop = [0.74, 0.72, 0.69]  # paired differences -0.06, -0.08, -0.11: p = 0.029 alone
+    drop = [0.74, 0.72, 0.69]  # paired differences -0.06, -0.08, -0.11: one-sided p = 0.0145 alone
     store_results(two_cell_matrix(tmp_path), tmp_path / "one", accuracies(drop, [0.80, 0.80, 0.80]))
     code, text = _check(path, out, tmp_path / "one", capsys)
-    assert code == 1 and "Holm over 1: p = 0.03" in text, text
-    store_results(two_cell_matrix(tmp_path), tmp_path / "both", accuracies(drop, drop))
-    code, text = _check(path, out, tmp_path / "both", capsys)
-    assert code == 0 and "Holm over 2: p = 0.06" in text and text.count("~ two") == 2, text
+    assert code == 1 and "Holm over 1: p = 0.01," in text, text
+    # Loss = 2 - accuracy: the same drop moves the loss beyond rel:20% too -> four tests.
+    four = [0.50, 0.40, 0.25]  # five times the drop above: the same t, p = 0.0145 per test
+    store_results(two_cell_matrix(tmp_path), tmp_path / "four", accuracies(four, four))
+    code, text = _check(path, out, tmp_path / "four", capsys)
+    assert code == 0 and "Holm over 4: p = 0.06," in text and text.count("~ two") == 4, text
 
 
 def test_under_three_seeds_the_tolerance_alone_decides(tmp_path: Path, capsys) -> None:

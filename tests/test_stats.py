@@ -40,6 +40,19 @@ def test_paired_matches_scipy() -> None:
     assert (c.low, c.high) == (pytest.approx(ci.low), pytest.approx(ci.high))
 
 
+def test_one_sided_matches_scipy() -> None:
+    for alternative in ("greater", "less"):
+        assert stats.welch(A, B, alternative=alternative).p == pytest.approx(
+            sps.ttest_ind(B, A, equal_var=False, alternative=alternative).pvalue)
+        assert stats.paired(A, B, alternative=alternative).p == pytest.approx(
+            sps.ttest_rel(B, A, alternative=alternative).pvalue)
+    assert stats.welch([0.5] * 3, [0.4] * 3, alternative="less").p == 0.0
+    assert stats.welch([0.5] * 3, [0.4] * 3, alternative="greater").p == 1.0
+    # One-sided needs a smaller effect: 50 per group detect d = 0.5 at 0.05 one-sided (Cohen).
+    assert stats.mde_for(50, 50, 1.0) > stats.minimum_detectable_effect(math.sqrt(2 / 50), 98, sides=1)
+    assert stats.minimum_detectable_effect(math.sqrt(2 / 50), 98, sides=1) == pytest.approx(0.5, abs=0.01)
+
+
 def test_compare_pairs_only_the_same_seeds() -> None:
     assert stats.compare(A, B, seeds_a=range(5), seeds_b=range(5)).test == "paired"
     assert stats.compare(A, B, seeds_a=range(5), seeds_b=range(5, 10)).test == "welch"

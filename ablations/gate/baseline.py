@@ -66,7 +66,8 @@ class CellResult:
         vals = list(seeds.values())
         n = len(vals)
         mean = math.fsum(vals) / n
-        std = math.sqrt(math.fsum((v - mean) ** 2 for v in vals) / (n - 1)) if n > 1 else 0.0
+        spread = n > 1 and min(vals) != max(vals)  # equal seeds: exactly 0, not 1e-16 of rounding
+        std = math.sqrt(math.fsum((v - mean) ** 2 for v in vals) / (n - 1)) if spread else 0.0
         return Stat(mean, std, n)
 
     def label(self) -> str:

@@ -2,13 +2,14 @@
 
 Rules (each a row; marks as asv's): ``!`` a baseline cell that had ``ok`` trials now has fewer
 (missing, skipped, failed, diverged, timed out) or vanished from the matrix; ``+`` a metric
-moved the wrong way beyond its tolerance and, with at least ``MIN_SEEDS`` seeds a side, the
-t-test says so after Holm's correction over every comparison tested in this check (paired by
-seed where both sides ran the same seeds, else Welch); with fewer seeds the tolerance alone
-decides, and the output says so. ``-`` better by the same rules, ``~`` beyond tolerance but not
+moved the wrong way beyond its tolerance and, with at least ``MIN_SEEDS`` seeds a side, a
+one-sided t-test ("is it worse?") says so after Holm's correction over every comparison tested
+in this check (paired by seed where both sides ran the same seeds, else Welch); with fewer
+seeds the tolerance alone decides, and the output says so. ``-`` better beyond tolerance (not
+tested: the gate asks only about regressions), ``~`` worse beyond tolerance but not
 significant, ``x`` not comparable (a new cell, a metric one side lacks). ``!`` and ``+`` fail.
-Holm's family is the comparisons beyond tolerance (only those are tested): a metric inside its
-tolerance passes whatever its p-value.
+Holm's family is the comparisons worse beyond tolerance (only those are tested): a metric
+inside its tolerance passes whatever its p-value.
 """
 
 from __future__ import annotations
@@ -123,7 +124,6 @@ def _status_counts(cell: CellResult) -> str:
 class _Pending:
     row: Row
     comparison: stats.Comparison
-    worse: bool
 
 
 def _compare_cell(
@@ -157,30 +157,35 @@ def _compare_cell(
         rows.append(row)
         if message is None:
             continue
-        worse = metric_for(metric).worse(b.mean, c.mean)
+        info = metric_for(metric)
+        if not info.worse(b.mean, c.mean):
+            row.mark, row.basis = "-", "tolerance"
+            row.message += "; better (the gate tests only regressions)"
+            continue
         if min(b.n, c.n) < min_seeds:
-            row.mark, row.basis = ("+" if worse else "-"), f"tolerance alone (n < {min_seeds})"
+            row.mark, row.basis = "+", f"tolerance alone (n < {min_seeds})"
             row.message += f"; under {min_seeds} seeds a side, the tolerance alone decides"
             continue
         bs, cs = sorted(base.values[metric]), sorted(new.values[metric])
         comparison = stats.compare(
-            [base.values[metric][s] for s in bs], [new.values[metric][s] for s in cs], seeds_a=bs, seeds_b=cs
+            [base.values[metric][s] for s in bs], [new.values[metric][s] for s in cs], seeds_a=bs, seeds_b=cs,
+            alternative="less" if info.higher_is_better else "greater",
         )
-        pending.append(_Pending(row, comparison, worse))
+        pending.append(_Pending(row, comparison))
     return rows
 
 
 def _decide(pending: list[_Pending], alpha: float) -> None:
-    """Holm over every tested comparison of this check, then mark each row."""
+    """Holm over every tested comparison of this check (one-sided: is it worse?), then mark each row."""
     adjusted = stats.holm_adjust([p.comparison for p in pending])
     for item, comparison in zip(pending, adjusted, strict=True):
         row = item.row
         row.p_value = comparison.p_final
-        test = "paired t" if comparison.test == "paired" else "Welch t"
+        test = ("paired t" if comparison.test == "paired" else "Welch t") + " one-sided"
         detail = (f"{test} {stats.p_text(comparison.p)}, Holm over {len(pending)}: {stats.p_text(comparison.p_final)}, "
                   f"{stats.effect_text(comparison)}, {stats.sample_size(comparison)}")
         if comparison.significant(alpha):
-            row.mark, row.basis = ("+" if item.worse else "-"), "test"
+            row.mark, row.basis = "+", "test"
             row.message += f"; {detail}"
         else:
             row.mark, row.basis = "~", "test"
