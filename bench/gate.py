@@ -32,6 +32,8 @@ OTHER_SEEDS = [3, 4, 5]
 
 # Deep enough that batch norm matters (6 sigmoid layers barely train without it), dropout on the
 # last two layers, SGD with momentum: every fault has something to break. 2 cells x 3 seeds.
+# Batch 16 x 5 epochs = 360 steps, so batch norm's moving statistics (momentum 0.99) have
+# converged by evaluation: with 144 steps the sigmoid cell's test accuracy swung 0.2-0.5.
 MATRIX = """\
 description = "nox -s gate: the small matrix the regression gate's fault injection runs against"
 seeds = {seeds}
@@ -48,9 +50,9 @@ dropout_layers = 2
 optimizer = "sgd"
 learning_rate = 0.05
 momentum = 0.9
-epochs = 4
-batch_size = 32
-early_stopping_patience = 4
+epochs = 5
+batch_size = 16
+early_stopping_patience = 5
 checkpoint = false
 
 [axes]
@@ -66,12 +68,14 @@ FAULTS = [
     ("fail_cell", "one cell's trials fail (activation=sigmoid)"),
 ]
 # (name, description, environment changes, extra run arguments, matrix): harmless reruns.
+# Not among them: ``--executor process``. Its worker pins its thread pools, which moved
+# time_ratio by +146 % / +57 % in a measured run: a real change of speed, not noise.
 HARMLESS = [
     ("rerun", "the same seeds, rerun in a fresh process", {}, [], "main"),
     ("other_seeds", "a disjoint set of seeds (3, 4, 5)", {}, [], "other"),
     ("one_thread", "one intra-op thread (TF_NUM_INTRAOP_THREADS=1)", {"TF_NUM_INTRAOP_THREADS": "1"}, [], "main"),
     ("no_onednn", "other CPU kernels (TF_ENABLE_ONEDNN_OPTS=0)", {"TF_ENABLE_ONEDNN_OPTS": "0"}, [], "main"),
-    ("process_executor", "trials in a worker process (--executor process)", {}, ["--executor", "process"], "main"),
+    ("inter_op_threads", "one inter-op thread (TF_NUM_INTEROP_THREADS=1)", {"TF_NUM_INTEROP_THREADS": "1"}, [], "main"),
 ]
 
 

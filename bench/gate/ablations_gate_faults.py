@@ -53,8 +53,11 @@ class FaultyMLP(type(_base)):  # type: ignore[misc]
                     _always_training(layer)
         if fault == "slow_2x":
             inputs = keras.Input(shape=model.input_shape[1:], name="features")
-            once, twice = model(inputs), model(inputs)
-            # Same function, double the work forward and backward (0 * twice keeps it in the graph).
+            once = model(inputs)
+            # The second pass in inference mode: batch norm's moving statistics are updated once
+            # per step, as before, and dropout draws no extra masks; 0 * twice keeps it (and its
+            # gradient) in the computation. Same function, about double the work.
+            twice = model(inputs, training=False)
             model = keras.Model(inputs, keras.layers.Add()([once, keras.layers.Lambda(lambda t: 0.0 * t)(twice)]))
         if fault == "lr_10x":
             _scale_learning_rate(model, 10.0)
