@@ -110,7 +110,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from ablations.regression.baseline import BaselineError, build_baseline, default_path, load_baseline
+    from ablations.gate.baseline import (
+        BaselineError,
+        accept_cells,
+        build_baseline,
+        default_path,
+        load_baseline,
+    )
 
     out = args.out or default_path(args.profile)
     previous = None
@@ -118,8 +124,23 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         try:
             previous = load_baseline(out)
         except BaselineError as exc:
+            if args.accept:
+                print(f"error: --accept needs a readable baseline: {exc}", file=sys.stderr)
+                return 2
             print(f"note: not keeping tolerances of the old baseline ({exc})", file=sys.stderr)
-    baseline = build_baseline(resolve_matrices(args.matrices), args.profile, args.runs_dir, previous=previous)
+    elif args.accept:
+        print(f"error: --accept needs an existing baseline; {out} does not exist", file=sys.stderr)
+        return 2
+    try:
+        baseline = build_baseline(resolve_matrices(args.matrices), args.profile, args.runs_dir, previous=previous)
+        if args.accept:
+            assert previous is not None
+            baseline, taken = accept_cells(previous, baseline, args.accept)
+            for line in taken:
+                print(f"accepted {line}")
+    except BaselineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     baseline.write(out)
     cells = sum(len(c) for c in baseline.matrices.values())
     print(f"wrote {out}: {len(baseline.matrices)} matrices, {cells} cells")
@@ -127,22 +148,30 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ablations.regression.baseline import BaselineError, default_path, load_baseline
-    from ablations.regression.check import check, render
+    import json
+
+    from ablations.gate.baseline import BaselineError, default_path, load_baseline
+    from ablations.gate.check import GateError, check, junit_xml, render
 
     path = args.baseline or default_path(args.profile)
     try:
         baseline = load_baseline(path)
-    except BaselineError as exc:
+        outcome = check(
+            resolve_matrices(args.matrices), args.profile, args.runs_dir, baseline,
+            only=bool(args.matrices) and args.matrices != ["all"],
+        )
+    except (BaselineError, GateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    rows = check(
-        resolve_matrices(args.matrices), args.profile, args.runs_dir, baseline,
-        only=bool(args.matrices) and args.matrices != ["all"],
-    )
-    print(f"# check [{args.profile}] against {path}")
-    print(render(rows, show_all=args.all))
-    return 1 if any(r.regression for r in rows) else 0
+    if args.junit_xml:
+        args.junit_xml.write_text(junit_xml(outcome), encoding="utf-8")
+    if args.format == "json":
+        print(json.dumps({"baseline": str(path), **outcome.to_dict()}, indent=1, allow_nan=False, default=str))
+    else:
+        print(f"# check [{args.profile}] against {path}")
+        print(render(outcome, show_all=args.all))
+    return outcome.exit_code
+
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from tabulate import tabulate
@@ -211,12 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("baseline", help="write bench/baselines/<profile>.json from stored results")
     _add_common(p)
     p.add_argument("--out", type=Path, default=None, help="default: bench/baselines/<profile>.json")
+    p.add_argument(
+        "--accept", nargs="+", metavar="CELL", default=None,
+        help="an intended change: take only these cells from the current results (MATRIX, "
+        "MATRIX:key=value[,key=value] or MATRIX:CELL_ID), keep the rest of the baseline",
+    )
     p.set_defaults(func=cmd_baseline)
 
     p = sub.add_parser("check", help="compare stored results with a baseline; exit 1 on a regression")
     _add_common(p)
     p.add_argument("--baseline", type=Path, default=None, help="default: bench/baselines/<profile>.json")
     p.add_argument("--all", action="store_true", help="also list the comparisons within tolerance")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="json: one object for CI tools")
+    p.add_argument("--junit-xml", type=Path, default=None, metavar="FILE", help="also write JUnit XML here")
     p.set_defaults(func=cmd_check)
     return parser
 

@@ -72,7 +72,7 @@ class MatrixFile(BaseModel):
     profiles: dict[str, ProfileSpec] = {}
     report_sections: list[str] = []
     # metric -> tolerance for ``ablations check``, e.g. test_accuracy = "abs:0.02" (see
-    # ablations.regression.tolerance); metrics not named use their defaults.
+    # ablations.gate.tolerance); metrics not named use their defaults.
     tolerances: dict[str, str] = {}
     search: SearchTable | None = None
 
@@ -295,7 +295,7 @@ class Matrix:
             raise MatrixError(self.path, at, "matches no cell in any profile")
 
     def _validate_tolerances(self) -> None:
-        from ablations.regression.tolerance import ToleranceError, parse_tolerance
+        from ablations.gate.tolerance import ToleranceError, parse_tolerance
 
         for metric, text in self.spec.tolerances.items():
             try:

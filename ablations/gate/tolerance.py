@@ -2,7 +2,7 @@
 
 A tolerance bounds how far a metric's mean may move from its baseline before ``check`` looks at
 it (in either direction; whether the move is worse is the metric's business, see
-:mod:`ablations.regression.metrics`). Each rule is a small object whose :meth:`Tolerance.fails`
+:mod:`ablations.metrics`). Each rule is a small object whose :meth:`Tolerance.fails`
 returns a readable message or None, as pytest-benchmark's compare thresholds do.
 """
 

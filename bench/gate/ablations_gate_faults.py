@@ -1,0 +1,90 @@
+"""Faults for ``nox -s gate``, injected through the suite's extension points (a plugin).
+
+Loaded with ``ABLATIONS_PLUGINS=ablations_gate_faults``; it wraps the ``mlp`` entry of
+``MODELS`` with a family that behaves exactly like it unless ``ABLATIONS_GATE_FAULT`` names a
+fault when a model is built. The package is not edited: this is what a bug in a model or a
+training setting would look like from the outside.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ablations.models import MODELS
+
+FAULT_ENV = "ABLATIONS_GATE_FAULT"
+FAULTS = {
+    "lr_10x": "learning rate 10x too high",
+    "output_activation": "output activation linear instead of softmax",
+    "no_batch_norm": "batch norm silently dropped",
+    "dropout_at_eval": "dropout left on at evaluation",
+    "slow_2x": "training 2x slower (forward pass computed twice)",
+    "fail_cell": "one cell's trials fail (activation=sigmoid)",
+}
+
+_base = MODELS.get("mlp")
+
+
+def _fault() -> str:
+    fault = os.environ.get(FAULT_ENV, "")
+    if fault and fault not in FAULTS:
+        raise ValueError(f"{FAULT_ENV}={fault!r}; known: {', '.join(FAULTS)}")
+    return fault
+
+
+class FaultyMLP(type(_base)):  # type: ignore[misc]
+    """The shipped MLP family, with one fault switched on by the environment."""
+
+    def build(self, core: Any, params: Any, splits: Any):
+        import keras
+
+        fault = _fault()
+        if fault == "fail_cell" and params.activation == "sigmoid":
+            raise RuntimeError("injected fault: this cell's model cannot be built")
+        if fault == "no_batch_norm":
+            params = params.model_copy(update={"batch_norm": "none"})
+        model = super().build(core, params, splits)
+        if fault == "output_activation":
+            model.layers[-1].activation = keras.activations.get("linear")
+        if fault == "dropout_at_eval":
+            for layer in model.layers:
+                if isinstance(layer, keras.layers.Dropout):
+                    _always_training(layer)
+        if fault == "slow_2x":
+            inputs = keras.Input(shape=model.input_shape[1:], name="features")
+            once = model(inputs)
+            # The second pass in inference mode: batch norm's moving statistics are updated once
+            # per step, as before, and dropout draws no extra masks; 0 * twice keeps it (and its
+            # gradient) in the computation. Its input is scaled so that the graph optimizer
+            # cannot merge its first layer with the first pass's (measured: with the same input
+            # the sigmoid cell ran no slower). Same function, about double the work.
+            nudged = keras.layers.Lambda(lambda t: t * 1.000001)(inputs)
+            twice = model(nudged, training=False)
+            model = keras.Model(inputs, keras.layers.Add()([once, keras.layers.Lambda(lambda t: 0.0 * t)(twice)]))
+        if fault == "lr_10x":
+            _scale_learning_rate(model, 10.0)
+        return model
+
+
+def _always_training(layer: Any) -> None:
+    call = layer.call
+
+    def call_training(inputs: Any, training: Any = None) -> Any:
+        return call(inputs, training=True)
+
+    object.__setattr__(layer, "call", call_training)
+
+
+def _scale_learning_rate(model: Any, factor: float) -> None:
+    """The optimizer the runner passes to ``compile`` gets ``factor`` times its learning rate."""
+    compile_ = model.compile
+
+    def compile_scaled(*args: Any, optimizer: Any = None, **kwargs: Any) -> Any:
+        optimizer.learning_rate = float(optimizer.learning_rate) * factor
+        return compile_(*args, optimizer=optimizer, **kwargs)
+
+    object.__setattr__(model, "compile", compile_scaled)
+
+
+MODELS.register("mlp", FaultyMLP())
