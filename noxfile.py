@@ -24,7 +24,7 @@ nox.options.sessions = ["tests"]
 INSTALL_ENV = {"UV_COMPILE_BYTECODE": "1"}
 RUN_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow")}
 # Tests whose subject depends on the Keras backend (the gradient probe has one path per backend).
-JAX_TESTS = ["tests/test_probes.py"]
+JAX_TESTS = ["tests/test_probes.py", "tests/test_checkpoints.py"]
 
 
 def install(session: nox.Session, extras: str = "test") -> None:
@@ -38,6 +38,16 @@ def tests(session: nox.Session) -> None:
     args = session.posargs or ["-q"]
     session.run("pytest", *args, env=RUN_ENV)
     session.run("pytest", *args, *JAX_TESTS, env={**RUN_ENV, "KERAS_BACKEND": "jax"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format), mypy over ablations/, and the import contracts (no cycles)."""
+    install(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+    session.run("lint-imports")
 
 
 @nox.session
@@ -66,7 +76,21 @@ def smoke(session: nox.Session) -> None:
     common = ["--profile", "smoke", "--runs-dir", runs]
     session.run("ablations", "run", *common, "--quiet", env=RUN_ENV)
     session.run("ablations", "report", *common, "--out", reports, env=RUN_ENV)
-    session.run("ablations", "check", *common, "--baseline", "bench/baselines/smoke.json", env=RUN_ENV)
+    session.run(
+        "ablations", "check", *common, "--baseline", "bench/baselines/smoke.json",
+        "--junit-xml", os.path.join(tmp, "smoke-check.xml"), env=RUN_ENV,
+    )
+
+
+@nox.session
+def gate(session: nox.Session) -> None:
+    """Prove the regression gate: injected faults must fail ``ablations check``, harmless reruns pass.
+
+    Writes reports/gate.md (the detection table); exits 1 if a fault went undetected or a
+    harmless rerun raised an alarm.
+    """
+    install(session)
+    session.run("python", "bench/gate.py", *session.posargs, env=RUN_ENV)
 
 
 @nox.session
