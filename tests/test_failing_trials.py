@@ -169,14 +169,14 @@ def test_soft_time_limit_keeps_the_record_complete(tmp_path: Path):
 
 
 def test_hard_limit_stops_a_trial_stuck_outside_fit(tmp_path: Path, monkeypatch):
-    import ablations.datasets
+    import ablations.program
     from ablations.runner import run_trial
 
     def stuck(*args, **kwargs):
         time.sleep(60)
         raise AssertionError("the hard time limit did not fire")
 
-    monkeypatch.setattr(ablations.datasets, "load_splits", stuck)
+    monkeypatch.setattr(ablations.program, "load_splits", stuck)  # data loading hangs
     monkeypatch.setattr(deadline_module, "HARD_LIMIT_GRACE_S", 0.5)
     [trial] = load_matrix(write_matrix(tmp_path, "stuck", SOFT)).trials()
     started = time.perf_counter()
