@@ -56,12 +56,21 @@ def slot_values(model: Any, optimizer: Any) -> tuple[list[np.ndarray], list[np.n
     return read(model.trainable_variables), read(model.non_trainable_variables), read(optimizer.variables)
 
 
-def stack(slots: list[tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]]) -> State:
+def stack(slots: list[tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]], *, pad_to: int | None = None) -> State:
+    """Stack slot values; padding slots (copies of slot 0, never active) fill up to ``pad_to``."""
     import jax.numpy as jnp
 
     _register_state()
+    slots = list(slots) + [slots[0]] * max(0, (pad_to or 0) - len(slots))
     columns = list(zip(*slots))
     return State(*[[jnp.asarray(np.stack(values)) for values in zip(*column)] for column in columns])
+
+
+def padded_size(k: int, slot_width: int | None) -> int:
+    """Slots the program computes for ``k`` trials: a multiple of ``slot_width`` (None: k)."""
+    if not slot_width:
+        return k
+    return -(-k // slot_width) * slot_width
 
 
 class FusedProgram:
@@ -80,6 +89,7 @@ class FusedProgram:
         *,
         batch_size: int,
         eval_batch_size: int | None = None,
+        slot_width: int | None = None,
     ) -> None:
         import jax
 
@@ -92,10 +102,33 @@ class FusedProgram:
         self.eval_batch_size = eval_batch_size or max(256, batch_size)
         self.metric_names = ["loss"] + [m.name for m in self.metrics]
         self._metric_init = [[np.asarray(v.value) for v in m.variables] for m in self.metrics]
-        self._train = jax.jit(jax.vmap(self._slot_epoch, in_axes=(0, 0, 0, None, None)))
-        self._evaluate = jax.jit(jax.vmap(self._slot_evaluate, in_axes=(0, None, None)))
+        self.slot_width = slot_width
+        self._train = jax.jit(self._over_slots(self._slot_epoch, n_batched=3))
+        self._evaluate = jax.jit(self._over_slots(self._slot_evaluate, n_batched=1))
         self._select = jax.jit(jax.vmap(lambda keep, a, b: jax.tree.map(lambda x, y: jax.numpy.where(keep, x, y), a, b)))
         self._probe: Any = None
+
+    def _over_slots(self, fn: Any, n_batched: int) -> Any:
+        """``fn`` over the slot axis of its first ``n_batched`` arguments.
+
+        ``slot_width`` None: one ``vmap`` over all K slots (fastest; XLA may pick other kernels
+        for another K, so a slot's bits can depend on its group's size). An integer W: a
+        ``lax.map`` over chunks of W slots, each chunk a ``vmap`` of width W, so every slot is
+        computed by the same compiled body whatever K is (K padded to a multiple of W).
+        """
+        import jax
+
+        def call(*args: Any) -> Any:
+            batched, rest = args[:n_batched], args[n_batched:]
+            vmapped = jax.vmap(lambda *b: fn(*b, *rest))
+            if not self.slot_width:
+                return vmapped(*batched)
+            w = self.slot_width
+            chunks = jax.tree.map(lambda a: a.reshape((a.shape[0] // w, w) + a.shape[1:]), batched)
+            out = jax.lax.map(lambda b: vmapped(*b), chunks)
+            return jax.tree.map(lambda a: a.reshape((a.shape[0] * w,) + a.shape[2:]), out)
+
+        return call
 
     # -- one slot (vmapped) -------------------------------------------------------------
     def _forward(self, tv: list[Any], ntv: list[Any], x: Any, y: Any, training: bool) -> tuple[Any, Any, Any]:
@@ -233,5 +266,5 @@ class FusedProgram:
                 (loss, outputs), grads = jax.value_and_grad(loss_fn, has_aux=True)(ptv)
                 return summarize(loss, list(grads), list(outputs[1:]))
 
-            self._probe = jax.jit(jax.vmap(slot_probe))
+            self._probe = jax.jit(self._over_slots(slot_probe, n_batched=3))
         return np.asarray(self._probe(state, x, y), dtype=float)

@@ -38,6 +38,9 @@ VARIES = frozenset(
 # Largest group by default: on 2 CPU cores, 8-16 paid off (bench/bench_fused.py); on a GPU
 # size it from the compiled program's memory.
 DEFAULT_MAX_GROUP = 16
+# Slots per vectorized chunk (see ablations.fused.engine.FusedProgram): fixed, so a slot's bits
+# do not depend on its group's size.
+DEFAULT_SLOT_WIDTH: int | None = 1
 
 
 def why_not_fused(config: TrialConfig) -> str | None:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ablations.deadline import DeadlineExceeded, deadline, hard_limit_s
+from ablations.fused.groups import DEFAULT_SLOT_WIDTH
 from ablations.fused.groups import group_id as make_group_id
 from ablations.status import Status
 from ablations.trial import TrialConfig
@@ -37,16 +38,23 @@ def slot_permutation(seed: int, epoch: int, n: int) -> np.ndarray:
 
 
 def run_group(
-    configs: list[TrialConfig], *, artifacts_dir: Path | None = None, _splits: tuple[dict[str, Any], ...] = ()
+    configs: list[TrialConfig],
+    *,
+    artifacts_dir: Path | None = None,
+    slot_width: int | None = DEFAULT_SLOT_WIDTH,
+    _splits: tuple[dict[str, Any], ...] = (),
 ) -> list[dict[str, Any]]:
-    """Train ``configs`` (one group key) together; one record per config, in order."""
+    """Train ``configs`` (one group key) together; one record per config, in order.
+
+    ``slot_width``: see :class:`ablations.fused.engine.FusedProgram`.
+    """
     from ablations.runner import base_record, utc_now
 
     records = [base_record(c) for c in configs]
     t0 = time.perf_counter()
     try:
         with deadline(hard_limit_s(configs[0].settings.get("time_limit_s")), what="fused group"):
-            _train_group(configs, records, artifacts_dir)
+            _train_group(configs, records, artifacts_dir, slot_width)
     except (KeyboardInterrupt, SystemExit):
         raise
     except DeadlineExceeded as exc:
@@ -57,7 +65,7 @@ def run_group(
         if len(configs) > 1:
             split = {"group_size": len(configs), "reason": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]}
             half = len(configs) // 2
-            kwargs = {"artifacts_dir": artifacts_dir, "_splits": (*_splits, split)}
+            kwargs: dict[str, Any] = {"artifacts_dir": artifacts_dir, "slot_width": slot_width, "_splits": (*_splits, split)}
             return run_group(configs[:half], **kwargs) + run_group(configs[half:], **kwargs)
         for record in records:
             record["status"] = Status.FAILED
@@ -108,14 +116,16 @@ class _SlotStopper:
         return False, stop
 
 
-def _train_group(configs: list[TrialConfig], records: list[dict[str, Any]], artifacts_dir: Path | None) -> None:
+def _train_group(
+    configs: list[TrialConfig], records: list[dict[str, Any]], artifacts_dir: Path | None, slot_width: int | None
+) -> None:
     import jax.numpy as jnp
     import keras
 
     from ablations.calibration import calibration_s
     from ablations.environment import fingerprint
     from ablations.fused.adapter import trial_program
-    from ablations.fused.engine import FusedProgram, slot_values, stack
+    from ablations.fused.engine import FusedProgram, padded_size, slot_values, stack
     from ablations.runner import _has_nan, best_epoch, seed_everything, weights_sha256
 
     t_start = time.perf_counter()
@@ -146,16 +156,23 @@ def _train_group(configs: list[TrialConfig], records: list[dict[str, Any]], arti
         if template is None:
             template = (model, optimizer)
     assert template is not None
-    engine = FusedProgram(template[0], template[1], program.loss, program.metrics, batch_size=s["batch_size"])
-    state = stack(slots)
+    engine = FusedProgram(
+        template[0], template[1], program.loss, program.metrics, batch_size=s["batch_size"], slot_width=slot_width
+    )
+    P = padded_size(K, slot_width)  # padding slots copy slot 0 and never train
+    state = stack(slots, pad_to=P)
     del slots
     x_train, y_train = jnp.asarray(program.x_train), jnp.asarray(program.y_train)
     x_val, y_val = jnp.asarray(program.x_val), jnp.asarray(program.y_val)
     n_train = len(program.splits.x_train)
 
-    probe = _Probe(program, engine, configs, records) if s["probe_every"] else None
+    probe = _Probe(program, engine, configs, records, P) if s["probe_every"] else None
     if probe is not None:
         probe(state, 0, np.ones(K, bool))
+
+    def pad(mask: np.ndarray) -> np.ndarray:
+        return np.concatenate([mask, np.zeros(P - K, bool)])
+
 
     stoppers = [_SlotStopper(c.settings) for c in configs]
     early = [c.settings["early_stopping_patience"] is not None for c in configs]
@@ -169,9 +186,9 @@ def _train_group(configs: list[TrialConfig], records: list[dict[str, Any]], arti
     t_fit = time.perf_counter()
     for epoch in range(s["epochs"]):
         t_epoch = time.perf_counter()
-        perms = np.stack([slot_permutation(c.seed, epoch, n_train) for c in configs])
+        perms = [slot_permutation(c.seed, epoch, n_train) for c in configs]
         ran = active.copy()
-        state, train_logs, finite = engine.train_epoch(state, perms, ran, x_train, y_train)
+        state, train_logs, finite = engine.train_epoch(state, np.stack(perms + perms[:1] * (P - K)), pad(ran), x_train, y_train)
         val_logs = engine.evaluate(state, x_val, y_val)
         durations.append(time.perf_counter() - t_epoch)
         improved = np.zeros(K, bool)
@@ -187,7 +204,7 @@ def _train_group(configs: list[TrialConfig], records: list[dict[str, Any]], arti
                     active[k] = False
             if not finite[k]:  # TerminateOnNaN: this slot stops, its neighbours go on
                 active[k] = False
-        best = engine.select(improved, state, best)
+        best = engine.select(pad(improved), state, best)
         if limit is not None and time.perf_counter() - t_start > limit:
             timed_out |= active
             active[:] = False
@@ -200,7 +217,7 @@ def _train_group(configs: list[TrialConfig], records: list[dict[str, Any]], arti
             break
     t_eval = time.perf_counter()
     # Keras 3's EarlyStopping restores the best weights at the end of training, stopped or not.
-    state = engine.select(np.array(early), best, state)
+    state = engine.select(pad(np.array(early)), best, state)
     test_logs = engine.evaluate(state, jnp.asarray(program.x_test), jnp.asarray(program.y_test))
     t_end = time.perf_counter()
 
@@ -240,7 +257,7 @@ def _train_group(configs: list[TrialConfig], records: list[dict[str, Any]], arti
             timing=dict(share),
             samples_per_s=n_train / per_epoch if per_epoch else None,
         )
-        record["fused"] = {"group_timing": group_timing}
+        record["fused"] = {"group_timing": group_timing, "slot_width": slot_width, "padded_to": P}
         if probe is not None:
             record["probe_timing"] = probe.timing(k)
         if _has_nan(history, test):
@@ -264,7 +281,9 @@ def _save_checkpoint(engine: Any, best: Any, k: int, config: TrialConfig, artifa
 class _Probe:
     """The gradient-norm probe for every slot: ablations.probes' rows, computed under vmap."""
 
-    def __init__(self, program: Any, engine: Any, configs: list[TrialConfig], records: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, program: Any, engine: Any, configs: list[TrialConfig], records: list[dict[str, Any]], padded: int
+    ) -> None:
         import jax.numpy as jnp
 
         from ablations.probes.callback import NOISE_LAYERS
@@ -272,6 +291,7 @@ class _Probe:
         self.engine = engine
         model = engine.model
         batches = [program.probe_data(c.seed) for c in configs]
+        batches += batches[:1] * (padded - len(batches))
         self.x = jnp.asarray(np.stack([b[0] for b in batches]))
         self.y = jnp.asarray(np.stack([b[1] for b in batches]))
         layers = list(model.layers)
