@@ -16,7 +16,13 @@ Importing this package imports neither Keras nor JAX.
 
 from __future__ import annotations
 
-from ablations.fused.groups import DEFAULT_MAX_GROUP, FUSABLE_FAMILIES, group_key, plan_groups, why_not_fused
+from ablations.fused.groups import (
+    DEFAULT_MAX_GROUP,
+    FUSABLE_FAMILIES,
+    group_key,
+    plan_groups,
+    why_not_fused,
+)
 
 __all__ = ["DEFAULT_MAX_GROUP", "FUSABLE_FAMILIES", "group_key", "plan_groups", "run_group", "why_not_fused"]
 

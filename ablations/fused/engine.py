@@ -200,7 +200,7 @@ class FusedProgram:
         steps = n // bs
         logs = self._empty_logs()
         if steps:
-            split = lambda a: a[: steps * bs].reshape((steps, bs) + a.shape[1:])  # noqa: E731
+            split = lambda a: a[: steps * bs].reshape((steps, bs) + a.shape[1:])
             logs, _ = jax.lax.scan(step, logs, (split(x), split(y)))
         if n > steps * bs:
             logs, _ = step(logs, (x[steps * bs :], y[steps * bs :]))

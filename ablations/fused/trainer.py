@@ -61,7 +61,7 @@ def run_group(
         for record in records:
             if record["status"] is None:
                 record["status"], record["reason"] = Status.TIMEOUT, str(exc)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a group's failure is recorded (or split), never raised
         if len(configs) > 1:
             split = {"group_size": len(configs), "reason": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]}
             half = len(configs) // 2
@@ -252,8 +252,8 @@ def _train_group(
             param_count=int(engine.model.count_params()),
             weights_sha256=weights_sha256(engine.model),
             n_train=n_train,
-            n_val=int(len(program.splits.x_val)),
-            n_test=int(len(program.splits.x_test)),
+            n_val=len(program.splits.x_val),
+            n_test=len(program.splits.x_test),
             timing=dict(share),
             samples_per_s=n_train / per_epoch if per_epoch else None,
         )
