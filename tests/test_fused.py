@@ -6,7 +6,6 @@ another backend they skip with the reason. Grouping tests run on any backend.
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
@@ -123,24 +122,32 @@ def test_a_slot_depends_only_on_its_own_trial() -> None:
 
 
 @needs_jax
-def test_each_slot_stops_diverges_and_restores_on_its_own() -> None:
-    from ablations.fused import run_group
+def test_each_slot_stops_diverges_and_restores_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ablations.fused import engine, run_group
 
+    real = engine.slot_values
+    calls = []
+
+    def poison_second_slot(model: Any, optimizer: Any) -> Any:
+        """A NaN weight in slot 1 (cross-entropy on clipped softmax does not diverge on its own)."""
+        tv, ntv, ov = real(model, optimizer)
+        calls.append(1)
+        if len(calls) == 2:
+            tv[0] = tv[0] * np.nan
+        return tv, ntv, ov
+
+    monkeypatch.setattr(engine, "slot_values", poison_second_slot)
     steady = config(0, epochs=3)
     records = run_group(
-        [
-            steady,
-            config(1, epochs=3, learning_rate=10.0, momentum=0.9),  # diverges
-            config(2, epochs=3, early_stopping_patience=0, early_stopping_min_delta=100.0),
-        ]
+        [steady, config(1, epochs=3), config(2, epochs=3, early_stopping_patience=0, early_stopping_min_delta=100.0)]
     )
+    monkeypatch.setattr(engine, "slot_values", real)
     ok, diverged, stopped = records
     assert ok["status"] == "ok" and ok["epochs_run"] == 3
-    assert diverged["status"] == "diverged", diverged["reason"]
-    assert diverged["epochs_run"] < 3 or any(not math.isfinite(v) for v in diverged["history"]["loss"])
+    assert diverged["status"] == "diverged" and diverged["epochs_run"] == 1, diverged["reason"]
     # patience 0 with a huge min_delta: no epoch after the first improves, stop after epoch 2
     assert stopped["status"] == "ok" and stopped["epochs_run"] == 2
-    # ...and its restored best weights are the first epoch's: train 1 epoch alone to compare
+    # ...and its restored best weights are the first epoch's: train 1 epoch to compare
     one_epoch = run_group([config(2, epochs=1), config(3, epochs=1)])[0]
     assert stopped["weights_sha256"] == one_epoch["weights_sha256"]
     # the neighbours of a diverging slot are unaffected
