@@ -104,7 +104,9 @@ class FusedProgram:
         self._metric_init = [[np.asarray(v.value) for v in m.variables] for m in self.metrics]
         self.slot_width = slot_width
         self._train = jax.jit(self._over_slots(self._slot_epoch, n_batched=3))
-        self._evaluate = jax.jit(self._over_slots(self._slot_evaluate, n_batched=1))
+        self._evaluate = jax.jit(self._over_slots(self._slot_evaluate_chunk, n_batched=2))
+        self._logs = jax.jit(self._over_slots(lambda _: self._empty_logs(), n_batched=1))
+        self._final = jax.jit(self._over_slots(self._results, n_batched=1))
         self._select = jax.jit(jax.vmap(lambda keep, a, b: jax.tree.map(lambda x, y: jax.numpy.where(keep, x, y), a, b)))
         self._probe: Any = None
 
@@ -188,23 +190,25 @@ class FusedProgram:
         loss, y_pred, ntv = self._forward(tv, ntv, xb, yb, training=True)
         return loss, (y_pred, ntv)
 
-    def _slot_evaluate(self, state: State, x: Any, y: Any) -> dict[str, Any]:
-        import jax
+    def _slot_evaluate_chunk(self, state: State, logs: tuple, x: Any, y: Any, mask: Any) -> tuple:
+        """Add one fixed-size chunk of evaluation rows (``mask`` 0 on padding) to ``logs``.
 
-        def step(logs: tuple, batch: tuple[Any, Any]) -> tuple[tuple, None]:
-            xb, yb = batch
-            loss, y_pred, _ = self._forward(state.tv, state.ntv, xb, yb, training=False)
-            return self._update_logs(logs, loss, yb, y_pred), None
+        One shape for every chunk of every split: validation and test share one compiled
+        function. Inference mode, so padding rows change no statistics; the loss is summed per
+        row as ``evaluate``'s batch-size-weighted mean of batch losses.
+        """
+        import jax.numpy as jnp
 
-        n, bs = x.shape[0], self.eval_batch_size
-        steps = n // bs
-        logs = self._empty_logs()
-        if steps:
-            split = lambda a: a[: steps * bs].reshape((steps, bs) + a.shape[1:])
-            logs, _ = jax.lax.scan(step, logs, (split(x), split(y)))
-        if n > steps * bs:
-            logs, _ = step(logs, (x[steps * bs :], y[steps * bs :]))
-        return self._results(logs)
+        y_pred, _, losses = self.model.stateless_call(state.tv, state.ntv, x, training=False, return_losses=True)
+        total, count, metric_vars = logs
+        n = jnp.sum(mask)
+        total = total + self.loss(y, y_pred, sample_weight=mask) * mask.shape[0]
+        for extra in losses:
+            total = total + extra * n
+        metric_vars = [
+            m.stateless_update_state(mv, y, y_pred, sample_weight=mask) for m, mv in zip(self.metrics, metric_vars)
+        ]
+        return total, count + n, metric_vars
 
     # -- the group ------------------------------------------------------------------------
     def train_epoch(self, state: State, perms: np.ndarray, active: np.ndarray, x: Any, y: Any) -> tuple[State, dict[str, np.ndarray], np.ndarray]:
@@ -214,9 +218,22 @@ class FusedProgram:
         new, logs, finite = self._train(state, jnp.asarray(perms, "int32"), jnp.asarray(active), x, y)
         return new, {k: np.asarray(v, dtype=float) for k, v in logs.items()}, np.asarray(finite)
 
-    def evaluate(self, state: State, x: Any, y: Any) -> dict[str, np.ndarray]:
-        """Loss and metrics of every slot in inference mode, in batches as ``evaluate`` does."""
-        return {k: np.asarray(v, dtype=float) for k, v in self._evaluate(state, x, y).items()}
+    def evaluate(self, state: State, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+        """Loss and metrics of every slot in inference mode, in chunks of ``eval_batch_size``."""
+        import jax.numpy as jnp
+
+        x, y = np.asarray(x), np.asarray(y)
+        bs = self.eval_batch_size
+        logs = self._logs(jnp.zeros(state.size))
+        for start in range(0, len(x), bs):
+            xb, yb = x[start : start + bs], y[start : start + bs]
+            mask = np.zeros(bs, "float32")
+            mask[: len(xb)] = 1
+            if len(xb) < bs:
+                xb = np.concatenate([xb, np.zeros((bs - len(xb),) + xb.shape[1:], xb.dtype)])
+                yb = np.concatenate([yb, np.zeros((bs - len(yb),) + yb.shape[1:], yb.dtype)])
+            logs = self._evaluate(state, logs, xb, yb, mask)
+        return {k: np.asarray(v, dtype=float) for k, v in self._final(logs).items()}
 
     def select(self, keep: np.ndarray, a: State, b: State) -> State:
         """Slot-wise ``a if keep else b`` (best weights, restoring them)."""

@@ -145,6 +145,7 @@ def _train_group(
             record["reason"] = f"no GPU visible to jax here ({', '.join(env['devices'])})"
         return
 
+    t_program = time.perf_counter()
     program = trial_program(s)  # data, loss and metrics: the same for every slot (group key)
     slots, template = [], None
     for config in configs:
@@ -156,6 +157,7 @@ def _train_group(
         if template is None:
             template = (model, optimizer)
     assert template is not None
+    t_built = time.perf_counter()
     engine = FusedProgram(
         template[0], template[1], program.loss, program.metrics, batch_size=s["batch_size"], slot_width=slot_width
     )
@@ -163,7 +165,7 @@ def _train_group(
     state = stack(slots, pad_to=P)
     del slots
     x_train, y_train = jnp.asarray(program.x_train), jnp.asarray(program.y_train)
-    x_val, y_val = jnp.asarray(program.x_val), jnp.asarray(program.y_val)
+    x_val, y_val = program.x_val, program.y_val
     n_train = len(program.splits.x_train)
 
     probe = _Probe(program, engine, configs, records, P) if s["probe_every"] else None
@@ -218,7 +220,7 @@ def _train_group(
     t_eval = time.perf_counter()
     # Keras 3's EarlyStopping restores the best weights at the end of training, stopped or not.
     state = engine.select(pad(np.array(early)), best, state)
-    test_logs = engine.evaluate(state, jnp.asarray(program.x_test), jnp.asarray(program.y_test))
+    test_logs = engine.evaluate(state, program.x_test, program.y_test)
     t_end = time.perf_counter()
 
     steady = durations[1:]
@@ -230,8 +232,10 @@ def _train_group(
         "evaluation_s": t_end - t_eval,
         "total_s": t_end - t_start,
         "epochs": len(durations),
+        "data_and_models_s": t_built - t_program,
+        "probe_s": sum(probe.seconds) if probe is not None else 0.0,
     }
-    share = {k: (v / K if isinstance(v, float) else v) for k, v in group_timing.items() if k != "epochs"}
+    share = {k: (v / K if isinstance(v, float) else v) for k, v in group_timing.items() if k.endswith("epoch_s") or k in ("setup_s", "fit_s", "evaluation_s", "total_s")}
     family, params = program.family, program.params
     for k, (config, record) in enumerate(zip(configs, records)):
         history = family.record_metrics(dict(sorted(histories[k].items())), params)
