@@ -175,7 +175,6 @@ def _train_group(
     def pad(mask: np.ndarray) -> np.ndarray:
         return np.concatenate([mask, np.zeros(P - K, bool)])
 
-
     stoppers = [_SlotStopper(c.settings) for c in configs]
     early = [c.settings["early_stopping_patience"] is not None for c in configs]
     histories: list[dict[str, list[float]]] = [{} for _ in configs]
@@ -190,7 +189,8 @@ def _train_group(
         t_epoch = time.perf_counter()
         perms = [slot_permutation(c.seed, epoch, n_train) for c in configs]
         ran = active.copy()
-        state, train_logs, finite = engine.train_epoch(state, np.stack(perms + perms[:1] * (P - K)), pad(ran), x_train, y_train)
+        perms += perms[:1] * (P - K)
+        state, train_logs, finite = engine.train_epoch(state, np.stack(perms), pad(ran), x_train, y_train)
         val_logs = engine.evaluate(state, x_val, y_val)
         durations.append(time.perf_counter() - t_epoch)
         improved = np.zeros(K, bool)
@@ -235,7 +235,9 @@ def _train_group(
         "data_and_models_s": t_built - t_program,
         "probe_s": sum(probe.seconds) if probe is not None else 0.0,
     }
-    share = {k: (v / K if isinstance(v, float) else v) for k, v in group_timing.items() if k.endswith("epoch_s") or k in ("setup_s", "fit_s", "evaluation_s", "total_s")}
+    # The runner's timing keys, as this trial's share of the group's seconds.
+    shared = ("setup_s", "first_epoch_s", "steady_epoch_s", "fit_s", "evaluation_s", "total_s")
+    share = {k: (group_timing[k] / K if group_timing[k] is not None else None) for k in shared}
     family, params = program.family, program.params
     for k, (config, record) in enumerate(zip(configs, records)):
         history = family.record_metrics(dict(sorted(histories[k].items())), params)
