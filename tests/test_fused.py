@@ -37,12 +37,6 @@ def config(seed: int = 0, **overrides: Any) -> TrialConfig:
     return TrialConfig("fused_test", dict(overrides), settings, seed, DATASETS[settings["dataset"]].version)
 
 
-def _backend() -> str:
-    import keras
-
-    return keras.backend.backend()
-
-
 needs_jax = pytest.mark.skipif(
     os.environ.get("KERAS_BACKEND") != "jax",
     reason="the fused trainer runs on the JAX backend; run with KERAS_BACKEND=jax",
