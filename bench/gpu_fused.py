@@ -75,7 +75,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     x_val, y_val, x_train, y_train = x[:n_val], y[:n_val], x[n_val:], y[n_val:]
     out: dict[str, Any] = {"devices": [str(d) for d in jax.devices()], "xla_flags": os.environ.get("XLA_FLAGS", "")}
     if args.mode == "fit":
-        per_epoch, first = [], []
+        per_epoch, first, accuracy = [], [], []
         for seed in range(args.fit_trials):
             model = build(seed, args.depth, args.width)
             loss, metrics = loss_and_metrics()
@@ -87,9 +87,10 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
                           verbose=0, shuffle=True)
                 times.append(time.perf_counter() - t)
             first.append(times[0])
+            accuracy.append(model.evaluate(x_val, y_val, batch_size=1024, verbose=0, return_dict=True)["accuracy"])
             per_epoch.append(float(np.mean(times[1:])) if len(times) > 1 else times[0])
         out |= {"model_epoch_s": float(np.mean(per_epoch)), "first_epoch_s": float(np.mean(first)),
-                "trials": args.fit_trials}
+                "trials": args.fit_trials, "val_accuracy_mean": float(np.mean(accuracy))}
         return out
 
     sys.path.insert(0, str(ROOT))
