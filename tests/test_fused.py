@@ -82,12 +82,18 @@ def test_plan_groups_is_balanced_order_free_and_leaves_singles_alone() -> None:
 
 # -- training -------------------------------------------------------------------------------
 @needs_jax
-def test_rerun_reproduces_every_slot_bit_for_bit() -> None:
+def test_rerun_reproduces_every_slot_bit_for_bit(tmp_path: Any) -> None:
     from ablations.fused import run_group
+    from ablations.fused.adapter import trial_program
+    from ablations.runner import weights_sha256
 
-    trials = [config(seed) for seed in range(3)]
-    first, second = run_group(trials), run_group(trials)
+    trials = [config(seed, checkpoint=True, early_stopping_patience=5) for seed in range(3)]
+    first, second = run_group(trials, artifacts_dir=tmp_path), run_group(trials)
     assert hashes(first) == hashes(second)
+    # each trial's best-weights checkpoint, written from its own slice (= its restored weights)
+    model = trial_program(trials[2].settings).build_model()
+    model.load_weights(str(tmp_path / first[2]["checkpoint"]))
+    assert weights_sha256(model) == first[2]["weights_sha256"]
     assert [r["history"] for r in first] == [r["history"] for r in second]
     assert len(set(hashes(first).values())) == 3  # the seeds really differ
     record = first[1]
@@ -113,6 +119,16 @@ def test_a_slot_depends_only_on_its_own_trial() -> None:
     assert other_lr[0] == base[0] and other_lr[1] == base[1] and other_lr[3] == base[3]
     assert other_lr[2] != base[2]  # the learning rate reached its slot
     assert pair[0] == base[0]  # group of 2 vs group of 4
+
+
+@needs_jax
+def test_any_fixed_slot_width_keeps_a_slot_independent_of_group_size() -> None:
+    from ablations.fused import run_group
+
+    three = run_group([config(0), config(1), config(2)], slot_width=2)  # padded to 4
+    two = run_group([config(9), config(0)], slot_width=2)
+    assert hashes(three)[0] == hashes(two)[0]
+    assert three[0]["fused"]["padded_to"] == 4 and three[0]["fused"]["slot_width"] == 2
 
 
 @needs_jax

@@ -194,7 +194,7 @@ def _train_group(
         val_logs = engine.evaluate(state, x_val, y_val)
         durations.append(time.perf_counter() - t_epoch)
         improved = np.zeros(K, bool)
-        for k in np.flatnonzero(ran):
+        for k in map(int, np.flatnonzero(ran)):
             epochs_run[k] += 1
             logs = {**train_logs, **{f"val_{name}": values for name, values in val_logs.items()}}
             for name, values in logs.items():
@@ -224,7 +224,7 @@ def _train_group(
     t_end = time.perf_counter()
 
     steady = durations[1:]
-    group_timing = {
+    group_timing: dict[str, Any] = {
         "setup_s": t_fit - t_start,
         "first_epoch_s": durations[0] if durations else None,
         "steady_epoch_s": float(np.mean(steady)) if steady else None,
@@ -322,7 +322,7 @@ class _Probe:
             self._order = [order[id(w)] for _, _, w in self.weights]
         n_grads, n_watched = len(self._order), len(self.watched)
         row = GradientProbe._row
-        for k in np.flatnonzero(slots):
+        for k in map(int, np.flatnonzero(slots)):
             vector = vectors[k]
             grads = vector[1 : 1 + n_grads]
             means = vector[1 + n_grads : 1 + n_grads + n_watched]
