@@ -1,0 +1,103 @@
+"""Which trials fuse, and into which groups.
+
+A group is a set of trials that compile to the same program. The group key is every setting
+except those a slot can hold as a value of its own (:data:`VARIES`), plus the data set's
+version and the record schema. What may differ within a group, and why the rest may not:
+
+- ``seed`` (not a setting): initial weights, data order and dropout masks are per-slot arrays.
+- ``learning_rate``: Keras keeps it as an optimizer variable, stacked per slot.
+- early stopping (monitor, patience, min_delta) and ``checkpoint``: decided on the host
+  between epochs, per slot.
+
+Not variable (part of the key): ``momentum`` (and Adam's betas, AdamW's weight decay) are
+Python floats of the Keras optimizer, read at trace time (``if self.momentum != 0`` picks the
+code path), so one compiled program has one value; ``dropout`` likewise (``Dropout.call``
+tests ``self.rate > 0`` in Python); the MLP family has no L2 setting. Making them per-slot
+would need our own optimizer and dropout layers, which would stop fused and ``fit`` trials
+from sharing initial weights and code. ``time_limit_s`` is in the key because a group has one
+clock. ``steps_per_execution`` only exists for ``fit`` and is in the key too (it is in the
+trial id, so leaving it out would fuse trials that ``fit`` treats as different).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+from ablations import SCHEMA_VERSION
+from ablations.trial import TrialConfig, short_hash
+
+# Model families whose models the fused engine can vmap (functional, single output, no
+# host-side state). Phase 2: a ``supports_fusion`` flag on ModelFamily replaces this set.
+FUSABLE_FAMILIES = frozenset({"mlp"})
+BACKENDS = frozenset({"jax"})
+VARIES = frozenset(
+    {"learning_rate", "early_stopping_monitor", "early_stopping_min_delta", "early_stopping_patience", "checkpoint"}
+)
+# Largest group by default: on 2 CPU cores, 8-16 paid off (bench/bench_fused.py); on a GPU
+# size it from the compiled program's memory.
+DEFAULT_MAX_GROUP = 16
+# Slots per vectorized chunk (see ablations.fused.engine.FusedProgram): fixed, so a slot's bits
+# do not depend on its group's size.
+DEFAULT_SLOT_WIDTH: int | None = 1
+
+
+def why_not_fused(config: TrialConfig) -> str | None:
+    """Why this trial must train alone with ``fit`` (None: it can fuse)."""
+    s = config.settings
+    if s["backend"] not in BACKENDS:
+        return f"backend {s['backend']} has no fused trainer (only {', '.join(sorted(BACKENDS))})"
+    if s["model"] not in FUSABLE_FAMILIES:
+        return f"model family {s['model']} does not support fusion"
+    if s.get("tensorboard"):
+        return "tensorboard = true: the fused trainer writes no TensorBoard logs yet"
+    if config.meta.get("callbacks"):
+        return "per-run callbacks (a search's pruning) need fit"
+    return None
+
+
+def group_key(config: TrialConfig) -> str:
+    """Equal for trials that compile to the same fused program."""
+    fixed = {k: v for k, v in config.settings.items() if k not in VARIES}
+    return short_hash({"schema": SCHEMA_VERSION, "settings": fixed, "dataset_version": config.dataset_version})
+
+
+def group_id(configs: list[TrialConfig]) -> str:
+    return short_hash(sorted(c.trial_id for c in configs))
+
+
+def plan_groups(
+    configs: list[TrialConfig], *, max_size: int = DEFAULT_MAX_GROUP
+) -> tuple[list[list[TrialConfig]], list[TrialConfig]]:
+    """``(groups, alone)``: groups of 2..max_size trials, and the trials that train with fit.
+
+    Trials of one key are sorted by trial id and cut into balanced chunks, so the same pending
+    trials always give the same groups, whatever order they came in. A key with one trial
+    does not fuse.
+    """
+    if max_size < 1:
+        raise ValueError(f"max_size must be >= 1 (got {max_size})")
+    by_key: dict[str, list[TrialConfig]] = defaultdict(list)
+    alone: list[TrialConfig] = []
+    for config in configs:
+        if why_not_fused(config) is None:
+            by_key[group_key(config)].append(config)
+        else:
+            alone.append(config)
+    groups: list[list[TrialConfig]] = []
+    for key in sorted(by_key):
+        members = sorted(by_key[key], key=lambda c: c.trial_id)
+        n_chunks = math.ceil(len(members) / max_size)
+        for i in range(n_chunks):
+            chunk = members[i * len(members) // n_chunks : (i + 1) * len(members) // n_chunks]
+            if len(chunk) > 1:
+                groups.append(chunk)
+            else:
+                alone.extend(chunk)
+    return groups, alone
+
+
+def describe(groups: list[list[TrialConfig]], alone: list[TrialConfig]) -> dict[str, Any]:
+    """Counts for a plan, for logs and reports."""
+    return {"groups": len(groups), "fused_trials": sum(map(len, groups)), "alone": len(alone)}

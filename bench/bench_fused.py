@@ -1,0 +1,174 @@
+"""Fused trials versus one at a time: trials per hour, and what compiling a group costs.
+
+Run: ``python bench/bench_fused.py`` (add ``--tf`` for the TensorFlow ``fit`` column, ``--quick``
+for a 2-epoch smoke run). Each mode trains the same trials (4 deep_mlp-like cells x 5 seeds on
+digits) in a fresh process of its own (Keras' backend is fixed per process), timed from the
+first trial to the last, so interpreter and Keras start-up are outside every number:
+
+- ``fit-jax`` / ``fit-tf``: ``ablations.runner.run_trial`` one trial after another;
+- ``fused``: the trials planned into groups (``plan_groups``), each group one
+  ``ablations.fused.run_group``.
+
+Then a compile comparison on the deepest cell: a K=8 group's first epoch (compilation
+included) against one fused trial's and one ``fit`` trial's. It prints the ratios and the
+machine's load (``os.getloadavg``), and with ``--json PATH`` writes them. Not a pytest
+benchmark: the ratios come from one run of each mode, on a machine other jobs may share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXED = {
+    "dataset": "digits",
+    "model": "mlp",
+    "width": 100,
+    "optimizer": "sgd",
+    "learning_rate": 0.01,
+    "momentum": 0.9,
+    "epochs": 10,
+    "batch_size": 32,
+    "early_stopping_patience": 10,
+    "checkpoint": False,
+    "probe_every": 5,
+    "probe_batch_size": 256,
+}
+CELLS = {
+    "depth2-relu": {"depth": 2, "activation": "relu"},
+    "depth20-relu": {"depth": 20, "activation": "relu"},
+    "depth20-relu-bn": {"depth": 20, "activation": "relu", "batch_norm": "before"},
+    "depth20-selu-dropout": {"depth": 20, "activation": "selu", "dropout": 0.2},
+}
+SEEDS = range(5)
+
+
+def trials(backend: str, quick: bool) -> list[Any]:
+    from ablations.datasets import DATASETS
+    from ablations.settings import resolve_settings
+    from ablations.trial import TrialConfig
+
+    out = []
+    for name, cell in CELLS.items():
+        values = {**FIXED, **cell, "backend": backend}
+        if quick:
+            values |= {"epochs": 2, "probe_every": 1}
+        settings = resolve_settings(values)
+        out += [TrialConfig("bench_fused", {"cell": name}, settings, s, DATASETS["digits"].version) for s in SEEDS]
+    return out
+
+
+def worker(mode: str, quick: bool, slot_width: int | None) -> dict[str, Any]:
+    """Runs in the child process: train this mode's trials, return timings and accuracies."""
+    from ablations.runner import run_trial
+
+    backend = "tensorflow" if mode == "fit-tf" else "jax"
+    configs = trials(backend, quick)
+    start = time.perf_counter()
+    if mode == "fused":
+        from ablations.fused import plan_groups, run_group
+
+        groups, alone = plan_groups(configs)
+        records = [r for g in groups for r in run_group(g, slot_width=slot_width)]
+        records += [run_trial(c) for c in alone]
+    elif mode == "compile":
+        return compile_times(quick, slot_width)
+    else:
+        records = [run_trial(c) for c in configs]
+    elapsed = time.perf_counter() - start
+    return {
+        "mode": mode,
+        "trials": len(records),
+        "seconds": elapsed,
+        "trials_per_hour": 3600 * len(records) / elapsed,
+        "statuses": sorted({r["status"] for r in records}),
+        "mean_test_accuracy": {
+            name: sum(r["test"]["accuracy"] for r in records if r["cell"]["cell"] == name) / len(SEEDS)
+            for name in CELLS
+            if all(r.get("test") for r in records)
+        },
+    }
+
+
+def compile_times(quick: bool, slot_width: int | None) -> dict[str, Any]:
+    """First-epoch seconds (compilation included) of K=8, K=1 fused and one fit trial."""
+    from ablations.fused import run_group
+    from ablations.runner import run_trial
+
+    configs = [c for c in trials("jax", quick) if c.cell["cell"] == "depth20-relu-bn"]
+    configs = [c.__class__(c.matrix, c.cell, {**c.settings, "epochs": 2}, s, c.dataset_version) for c, s in
+               zip(configs * 2, range(8))]
+    out: dict[str, Any] = {"mode": "compile"}
+    # Warm the process first (JAX and Keras set-up, first traces), so no case pays for it.
+    warm = [c.__class__(c.matrix, c.cell, {**c.settings, "depth": 1, "epochs": 1}, c.seed, c.dataset_version)
+            for c in configs[:2]]
+    run_group(warm, slot_width=slot_width)
+    run_trial(warm[0])
+    for k in (1, 8):
+        t = time.perf_counter()
+        record = run_group(configs[:k], slot_width=slot_width)[0]
+        out[f"fused_k{k}_first_epoch_s"] = record["fused"]["group_timing"]["first_epoch_s"]
+        out[f"fused_k{k}_total_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    record = run_trial(configs[0])
+    out["fit_first_epoch_s"] = record["timing"]["first_epoch_s"]
+    out["fit_total_s"] = time.perf_counter() - t
+    return out
+
+
+def run_child(mode: str, quick: bool, slot_width: int | None) -> dict[str, Any]:
+    backend = "tensorflow" if mode == "fit-tf" else "jax"
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, __file__, "--child", mode, "--slot-width", str(slot_width or 0)]
+    out = subprocess.run(args + (["--quick"] if quick else []), env=env, capture_output=True, text=True, check=False)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"{mode} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    result = json.loads(lines[-1])
+    result["load_after"] = os.getloadavg()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tf", action="store_true", help="also time fit on TensorFlow")
+    parser.add_argument("--quick", action="store_true", help="2 epochs: a smoke run of this script")
+    parser.add_argument("--slot-width", type=int, default=1, help="0: one vmap over all slots")
+    parser.add_argument("--modes", default="fused,fit-jax,compile")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    width = args.slot_width or None
+    if args.child:
+        print(json.dumps(worker(args.child, args.quick, width)), flush=True)
+        return
+    modes = args.modes.split(",") + (["fit-tf"] if args.tf else [])
+    results: dict[str, Any] = {"load_before": os.getloadavg(), "cpu_count": os.cpu_count(), "slot_width": width}
+    for mode in modes:
+        results[mode] = run_child(mode, args.quick, width)
+        print(mode, json.dumps(results[mode]), flush=True)
+    fused = results.get("fused", {}).get("trials_per_hour")
+    for mode in ("fit-jax", "fit-tf"):
+        if fused and mode in results:
+            results[f"ratio_fused_over_{mode}"] = fused / results[mode]["trials_per_hour"]
+            print(f"trials per hour, fused / {mode}: {results[f'ratio_fused_over_{mode}']:.2f}x")
+    if "compile" in results:
+        c = results["compile"]
+        results["compile_ratio_k8_over_k1"] = c["fused_k8_first_epoch_s"] / c["fused_k1_first_epoch_s"]
+        results["compile_ratio_k8_over_fit"] = c["fused_k8_first_epoch_s"] / c["fit_first_epoch_s"]
+        print(f"first epoch (compile) K=8 / fused K=1: {results['compile_ratio_k8_over_k1']:.2f}x; "
+              f"K=8 / one fit trial: {results['compile_ratio_k8_over_fit']:.2f}x")
+    print("load average (1, 5, 15 min) before:", results["load_before"], "after:", os.getloadavg())
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
