@@ -11,8 +11,10 @@ first trial to the last, so interpreter and Keras start-up are outside every num
 
 Then a compile comparison on the deepest cell: a K=8 group's first epoch (compilation
 included) against one fused trial's and one ``fit`` trial's. It prints the ratios and the
-machine's load (``os.getloadavg``), and with ``--json PATH`` writes them. Not a pytest
-benchmark: the ratios come from one run of each mode, on a machine other jobs may share.
+machine's load (``os.getloadavg``), and with ``--json PATH`` writes them; with ``--out
+reports/fused.md`` it also writes the generated page (ratios, machine, load, and how to run the
+GPU benchmark ``bench/gpu_fused.py``). Not a pytest benchmark: the ratios come from one run of
+each mode, on a machine other jobs may share.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -104,7 +107,7 @@ def compile_times(quick: bool, slot_width: int | None) -> dict[str, Any]:
 
     configs = [c for c in trials("jax", quick) if c.cell["cell"] == "depth20-relu-bn"]
     configs = [c.__class__(c.matrix, c.cell, {**c.settings, "epochs": 2}, s, c.dataset_version) for c, s in
-               zip(configs * 2, range(8))]
+               zip(configs * 2, range(8), strict=False)]
     out: dict[str, Any] = {"mode": "compile"}
     # Warm the process first (JAX and Keras set-up, first traces), so no case pays for it.
     warm = [c.__class__(c.matrix, c.cell, {**c.settings, "depth": 1, "epochs": 1}, c.seed, c.dataset_version)
@@ -125,13 +128,17 @@ def compile_times(quick: bool, slot_width: int | None) -> dict[str, Any]:
 
 def run_child(mode: str, quick: bool, slot_width: int | None) -> dict[str, Any]:
     backend = "tensorflow" if mode == "fit-tf" else "jax"
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
+    # The caller's PYTHONPATH stays after the checkout's (a local shim or plugin still loads).
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": path}
+    load_before = os.getloadavg()
     args = [sys.executable, __file__, "--child", mode, "--slot-width", str(slot_width or 0)]
     out = subprocess.run(args + (["--quick"] if quick else []), env=env, capture_output=True, text=True, check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode != 0 or not lines:
         raise RuntimeError(f"{mode} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     result = json.loads(lines[-1])
+    result["load_before"] = load_before
     result["load_after"] = os.getloadavg()
     return result
 
@@ -143,14 +150,28 @@ def main() -> None:
     parser.add_argument("--slot-width", type=int, default=1, help="0: one vmap over all slots")
     parser.add_argument("--modes", default="fused,fit-jax,compile")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--out", type=Path, help="write the generated page here (reports/fused.md)")
+    parser.add_argument("--from-json", type=Path, help="write --out from a --json file of an earlier run")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     width = args.slot_width or None
     if args.child:
         print(json.dumps(worker(args.child, args.quick, width)), flush=True)
         return
+    if args.from_json:
+        if not args.out:
+            parser.error("--from-json needs --out")
+        args.out.write_text(page(json.loads(args.from_json.read_text())))
+        print("wrote", args.out)
+        return
     modes = args.modes.split(",") + (["fit-tf"] if args.tf else [])
-    results: dict[str, Any] = {"load_before": os.getloadavg(), "cpu_count": os.cpu_count(), "slot_width": width}
+    results: dict[str, Any] = {
+        "load_before": os.getloadavg(), "cpu_count": os.cpu_count(), "slot_width": width, "quick": args.quick,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}",
+        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "argv": [a for a in sys.argv[1:] if a != "--json" and not a.endswith(".json")],
+    }
     for mode in modes:
         results[mode] = run_child(mode, args.quick, width)
         print(mode, json.dumps(results[mode]), flush=True)
@@ -166,8 +187,97 @@ def main() -> None:
         print(f"first epoch (compile) K=8 / fused K=1: {results['compile_ratio_k8_over_k1']:.2f}x; "
               f"K=8 / one fit trial: {results['compile_ratio_k8_over_fit']:.2f}x")
     print("load average (1, 5, 15 min) before:", results["load_before"], "after:", os.getloadavg())
+    results["load_after"] = os.getloadavg()
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
+    if args.out:
+        args.out.write_text(page(results))
+        print("wrote", args.out)
+
+
+def _load(values: Any) -> str:
+    return " / ".join(f"{v:.2f}" for v in values) if values else "?"
+
+
+def page(results: dict[str, Any]) -> str:
+    """The generated page: what was measured, on what, under which load, and the GPU script."""
+    command = " ".join(["python bench/bench_fused.py", *results.get("argv", ["--out", "reports/fused.md"])])
+    loads = [results["load_before"][0], results["load_after"][0]] + [
+        r[k][0] for r in results.values() if isinstance(r, dict) for k in ("load_before", "load_after") if k in r
+    ]
+    busy = max(loads) > (results.get("cpu_count") or 1)
+    epochs = 2 if results.get("quick") else FIXED["epochs"]
+    lines = [
+        "# Fused trials versus one at a time",
+        "",
+        f"Generated by `{command}` on {results['started']}; do not edit by hand.",
+        "",
+        f"Trials: {len(CELLS)} deep_mlp-like cells ({', '.join(CELLS)}) x {len(SEEDS)} seeds on digits, "
+        f"{epochs} epochs, batch {FIXED['batch_size']}, SGD {FIXED['learning_rate']} with momentum "
+        f"{FIXED['momentum']}, gradient probe every {FIXED['probe_every']} epochs. Each mode runs in a fresh "
+        "process and is timed from its first trial to its last (start-up excluded); `fused` plans the "
+        "trials into groups (`ablations.fused.plan_groups`) and trains each with `run_group` "
+        f"(slot width {results['slot_width'] or 'all'}); `fit-*` call `ablations.runner.run_trial` one "
+        "trial after another. One run per mode: a ratio, not a benchmark with error bars.",
+        "",
+        f"Machine: {results['machine']}. Load average (1, 5, 15 min) at the start: "
+        f"{_load(results['load_before'])}; at the end: {_load(results['load_after'])}; per mode below. "
+        + (
+            f"The 1-minute load went above the {results.get('cpu_count')} CPUs (up to {max(loads):.1f}): other "
+            "jobs shared the machine, unevenly between modes, so these ratios are rough; rerun on an idle "
+            "machine for numbers to quote."
+            if busy
+            else "The load stayed within the CPUs."
+        ),
+        "",
+        "| mode | trials | seconds | trials per hour | mean test accuracy per cell | load before | load after |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for mode in ("fused", "fit-jax", "fit-tf"):
+        r = results.get(mode)
+        if not r:
+            continue
+        acc = ", ".join(f"{v:.3f}" for v in r.get("mean_test_accuracy", {}).values()) or "-"
+        lines.append(
+            f"| {mode} | {r['trials']} | {r['seconds']:.1f} | {r['trials_per_hour']:.0f} | {acc} | "
+            f"{_load(r.get('load_before'))} | {_load(r.get('load_after'))} |"
+        )
+    lines += ["", "Ratios (the issue's goals: fused at least 4x the trials per hour on 2 CPU cores; a K=8 "
+              "group's compilation at most 2x one trial's):", ""]
+    for mode in ("fit-jax", "fit-tf"):
+        key = f"ratio_fused_over_{mode}"
+        if key in results:
+            lines.append(f"- trials per hour, fused / {mode}: **{results[key]:.2f}x**")
+    if "compile" in results:
+        c = results["compile"]
+        lines += [
+            f"- first epoch (compilation included) of a K=8 group / a K=1 fused trial: "
+            f"**{results['compile_ratio_k8_over_k1']:.2f}x** ({c['fused_k8_first_epoch_s']:.2f} s / "
+            f"{c['fused_k1_first_epoch_s']:.2f} s)",
+            f"- first epoch of a K=8 group / one `fit` trial (JAX): **{results['compile_ratio_k8_over_fit']:.2f}x** "
+            f"({c['fused_k8_first_epoch_s']:.2f} s / {c['fit_first_epoch_s']:.2f} s); "
+            f"load {_load(c.get('load_before'))} before, {_load(c.get('load_after'))} after",
+        ]
+    lines += [
+        "",
+        "## GPU",
+        "",
+        "**No GPU was available in this session, so this page has no GPU numbers.** The GPU benchmark "
+        "is [`bench/gpu_fused.py`](../bench/gpu_fused.py), ready to run: it needs only numpy, keras and "
+        "jax (no TensorFlow, no internet), trains the 20-layer, width-100 relu MLP on synthetic "
+        "60,000 x 784 inputs at batch 256, K >= 32 fused trials against a few Keras `fit` trials one at "
+        "a time, reports seconds per model-epoch and the ratio (goal: at least 50x trials per hour), "
+        "and measures each with and without XLA's deterministic ops (`--xla_gpu_deterministic_ops=true`). "
+        "On a GPU machine, from the repository root:",
+        "",
+        "```",
+        "python bench/gpu_fused.py --out reports/gpu_fused.md",
+        "```",
+        "",
+        "(`--tiny` is a CPU smoke run of the script.)",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
