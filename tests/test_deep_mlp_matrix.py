@@ -19,7 +19,7 @@ def matrix():
 
 @pytest.mark.parametrize(
     ("profile", "cells", "trials", "dataset"),
-    [("default", 44, 88, "mnist1d"), ("smoke", 8, 8, "digits"), ("full", 90, 270, "fashion_mnist")],
+    [("default", 22, 110, "mnist1d"), ("smoke", 8, 24, "digits"), ("full", 90, 450, "fashion_mnist")],
 )
 def test_expansion_counts(matrix, profile, cells, trials, dataset):
     expanded = matrix.trials(profile)
@@ -32,12 +32,12 @@ def test_expansion_counts(matrix, profile, cells, trials, dataset):
 def test_default_covers_the_issue_axes(matrix):
     trials = matrix.trials("default")
     cells = {tuple(t.cell[k] for k in ("depth", "activation", "batch_norm", "dropout")) for t in trials}
-    assert {c[0] for c in cells} >= {2, 5, 10, 20}
-    assert {c[1] for c in cells} >= {"relu", "sigmoid", "tanh", "elu", "selu"}
+    assert {c[0] for c in cells} == {2, 10, 20}
+    assert {c[1] for c in cells} == {"relu", "sigmoid", "selu"}
     assert {c[2] for c in cells} == {"none", "before", "after"}
     # Every depth x activation with and without batch norm before the activation.
-    for depth in (2, 5, 10, 20):
-        for activation in ("relu", "sigmoid", "tanh", "elu", "selu"):
+    for depth in (2, 10, 20):
+        for activation in ("relu", "sigmoid", "selu"):
             for bn in ("none", "before"):
                 assert (depth, activation, bn, 0.0) in cells
     dropout = [t for t in trials if t.cell["dropout"] > 0]
@@ -47,7 +47,8 @@ def test_default_covers_the_issue_axes(matrix):
     after = {(t.cell["depth"], t.cell["activation"]) for t in trials if t.cell["batch_norm"] == "after"}
     assert after == {(20, "sigmoid"), (20, "relu")}
     assert all(t.settings["dropout_layers"] == 2 for t in dropout)
-    assert collections.Counter(t.seed for t in trials) == {0: 44, 1: 44}
+    assert collections.Counter(t.seed for t in trials) == {seed: 22 for seed in range(5)}
+    assert {t.settings["backend"] for t in trials} == {"jax"}  # each cell's seeds fuse
 
 
 def test_shallow_baseline_cell_present(matrix):
@@ -56,7 +57,7 @@ def test_shallow_baseline_cell_present(matrix):
         for t in matrix.trials("default")
         if t.cell == {"depth": 2, "activation": "relu", "batch_norm": "none", "dropout": 0.0}
     ]
-    assert len(shallow) == 2 and shallow[0].settings["width"] == 100
+    assert len(shallow) == 5 and shallow[0].settings["width"] == 100
 
 
 def test_probe_settings_change_trial_ids(matrix):
