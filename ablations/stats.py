@@ -223,12 +223,28 @@ def minimum_detectable_effect(
 
     def shortfall(delta: float) -> float:
         lower = float(sps.nct.cdf(-crit, df, delta)) if sides == 2 else 0.0
-        return float(sps.nct.sf(crit, df, delta)) + lower - power
+        value = float(sps.nct.sf(crit, df, delta)) + lower
+        if not math.isfinite(value):  # scipy's nct fails at df = 1 for large delta (2 paired seeds)
+            value = _power_by_integration(crit, df, delta, sides)
+        return value - power
 
     high = crit + 3.0  # power > 0.8 beyond here for df >= 2; widened for heavier tails
     while shortfall(high) < 0:
         high *= 2
     return float(optimize.brentq(shortfall, 0.0, high, xtol=1e-10)) * se
+
+
+def _power_by_integration(crit: float, df: float, delta: float, sides: int) -> float:
+    """P(T' > crit) (+ P(T' < -crit) two-sided) for T' = (Z + delta) / W, W = sqrt(chi2_df / df),
+    by integrating the normal tail over W's density: no noncentral-t series to overflow."""
+    from scipy import integrate
+
+    def density(w: float) -> float:  # chi distribution with df degrees of freedom, scaled by 1/sqrt(df)
+        return float(sps.chi.pdf(w * math.sqrt(df), df) * math.sqrt(df))
+
+    upper = integrate.quad(lambda w: float(sps.norm.sf(crit * w - delta)) * density(w), 0, math.inf)[0]
+    lower = integrate.quad(lambda w: float(sps.norm.cdf(-crit * w - delta)) * density(w), 0, math.inf)[0]
+    return upper + (lower if sides == 2 else 0.0)
 
 
 def mde_for(n_a: int, n_b: int, sd: float, *, paired_seeds: bool = False,

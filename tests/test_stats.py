@@ -112,3 +112,14 @@ def test_wording() -> None:
     assert "no difference detected at n = 5" in none and "smallest detectable effect" in none
     assert "supported" not in none
     assert "no test possible" in stats.wording("A", "B", stats.welch([1.0], [2.0]), higher_is_better=True)
+
+
+def test_detectable_effect_with_two_paired_seeds_is_finite():
+    """df = 1: scipy's noncentral t returns NaN for large noncentrality; the power is integrated."""
+    import math as _math
+
+    from ablations import stats as _stats
+
+    mde = _stats.minimum_detectable_effect(1.0, 1)
+    assert _math.isfinite(mde) and 16.0 < mde < 16.7  # crit 12.7 x ~1.28
+    assert _math.isfinite(_stats.paired([1.0, 2.0], [1.5, 2.7]).mde)
