@@ -19,9 +19,14 @@ def record(dataset, normalization, loss, seed, curve, test):
     history = {"val_accuracy": curve} if classification else {"val_mae": curve}
     cell = {"dataset": dataset, "normalization": normalization, "loss": loss}
     return {
-        "trial_id": f"{dataset}{normalization}{loss}{seed}", "cell_id": f"{dataset}{normalization}{loss}",
-        "seed": seed, "status": "ok", "cell": cell, "settings": dict(cell),
-        "test": {"accuracy": test} if classification else {"mse": test}, "history": history,
+        "trial_id": f"{dataset}{normalization}{loss}{seed}",
+        "cell_id": f"{dataset}{normalization}{loss}",
+        "seed": seed,
+        "status": "ok",
+        "cell": cell,
+        "settings": dict(cell),
+        "test": {"accuracy": test} if classification else {"mse": test},
+        "history": history,
         "epochs_run": len(curve),
     }
 
@@ -33,9 +38,15 @@ def records():
         jitter, wobble = 0.002 * seed, noise[seed]
         # zscore: at 95 % of its best by epoch 2; none: only by epoch 4. Test accuracy equal-ish.
         out.append(record("digits", "none", "cross_entropy", seed, [0.3, 0.6, 0.8, 0.9 + jitter, 0.92], 0.90 + jitter))
-        out.append(record("digits", "zscore", "cross_entropy", seed, [0.8 + wobble, 0.9 + jitter, 0.91, 0.92, 0.93], 0.90 + wobble))
+        out.append(
+            record(
+                "digits", "zscore", "cross_entropy", seed, [0.8 + wobble, 0.9 + jitter, 0.91, 0.92, 0.93], 0.90 + wobble
+            )
+        )
         out.append(record("digits", "none", "squared_error", seed, [0.1, 0.2, 0.3, 0.35, 0.4 + jitter], 0.40 + jitter))
-        out.append(record("digits", "zscore", "squared_error", seed, [0.1, 0.2, 0.3, 0.35, 0.4 - jitter], 0.41 + jitter))
+        out.append(
+            record("digits", "zscore", "squared_error", seed, [0.1, 0.2, 0.3, 0.35, 0.4 - jitter], 0.41 + jitter)
+        )
         # Regression, early stopping: the none runs stop after 3 epochs.
         out.append(record("diabetes", "none", "squared_error", seed, [100.0, 90.0, 80.0 + seed], 5000.0 + 10 * seed))
         out.append(record("diabetes", "zscore", "squared_error", seed, [60.0, 50.0, 45.0, 44.0], 3000.0 + 10 * seed))
@@ -66,7 +77,9 @@ def test_course_verdict_is_computed_from_the_records(tmp_path):
     assert "digits: validation accuracy, N = 5" in text and "diabetes: validation MAE, N = 3" in text
     assert "mean validation MAE over epochs 1-3: `zscore` beats `none`" in text
     # Better: on digits the test accuracies do not differ consistently, and the page says so.
-    assert "digits, cross_entropy, test accuracy: `zscore` vs `none`: no difference detected at n = 5 paired seeds" in text
+    assert (
+        "digits, cross_entropy, test accuracy: `zscore` vs `none`: no difference detected at n = 5 paired seeds" in text
+    )
     assert "smallest detectable effect" in text
     assert "diabetes, squared_error, test MSE: `zscore` beats `none`" in text
     # Loss: cross-entropy against squared error per normalization.

@@ -43,9 +43,11 @@ def test_paired_matches_scipy() -> None:
 def test_one_sided_matches_scipy() -> None:
     for alternative in ("greater", "less"):
         assert stats.welch(A, B, alternative=alternative).p == pytest.approx(
-            sps.ttest_ind(B, A, equal_var=False, alternative=alternative).pvalue)
+            sps.ttest_ind(B, A, equal_var=False, alternative=alternative).pvalue
+        )
         assert stats.paired(A, B, alternative=alternative).p == pytest.approx(
-            sps.ttest_rel(B, A, alternative=alternative).pvalue)
+            sps.ttest_rel(B, A, alternative=alternative).pvalue
+        )
     assert stats.welch([0.5] * 3, [0.4] * 3, alternative="less").p == 0.0
     assert stats.welch([0.5] * 3, [0.4] * 3, alternative="greater").p == 1.0
     # One-sided needs a smaller effect: 50 per group detect d = 0.5 at 0.05 one-sided (Cohen).

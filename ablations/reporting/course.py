@@ -68,16 +68,24 @@ def _runs(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         task = _task(record)
         val_key, _, test_key, _, higher = TASK_METRICS[task]
         curve = list((record.get("history") or {}).get(val_key, []))
-        rows.append({
-            "dataset": s.get("dataset"), "normalization": s.get("normalization"), "loss": s.get("loss"),
-            "seed": record.get("seed"), "task": task, "curve": curve, "higher": higher,
-            "test": (record.get("test") or {}).get(test_key, math.nan),
-        })
+        rows.append(
+            {
+                "dataset": s.get("dataset"),
+                "normalization": s.get("normalization"),
+                "loss": s.get("loss"),
+                "seed": record.get("seed"),
+                "task": task,
+                "curve": curve,
+                "higher": higher,
+                "test": (record.get("test") or {}).get(test_key, math.nan),
+            }
+        )
     return rows
 
 
 def _pair(rows: list[dict[str, Any]], a: dict[str, Any], b: dict[str, Any], value: Any) -> Comparison:
     """``value(row)`` of the runs matching ``b`` against those matching ``a``, paired by seed."""
+
     def side(match: dict[str, Any]) -> tuple[list[float], list[int]]:
         picked = [r for r in rows if all(r[k] == v for k, v in match.items())]
         return [float(value(r)) for r in picked], [int(r["seed"]) for r in picked]
@@ -99,7 +107,7 @@ def _question(title: str, items: list[tuple[str, str, str, Comparison, bool]]) -
 
 
 def findings(ctx: ReportContext) -> str:
-    """"What this run shows": normalization's speed and quality, and the loss comparison."""
+    """The "What this run shows" section: normalization's speed and quality, and the loss comparison."""
     rows = _runs(ctx.records)
     title = "## What this run shows\n"
     if not rows:
@@ -125,21 +133,47 @@ def findings(ctx: ReportContext) -> str:
                     continue
                 other = {**base, "normalization": norm}
                 where = f"{dataset}, {loss}"
-                speed.append((f"{where}, epochs to {SHARE:.0%} of best", f"`{BASELINE_NORMALIZATION}`", f"`{norm}`",
-                              _pair(here, base, other, lambda r: epochs_to_share(r["curve"], higher_is_better=r["higher"])),
-                              False))
-                speed.append((f"{where}, mean {val_name} over epochs 1-{n_epochs}", f"`{BASELINE_NORMALIZATION}`",
-                              f"`{norm}`", _pair(here, base, other, lambda r, n=n_epochs: early_mean(r["curve"], n)),
-                              higher))
-                quality.append((f"{where}, {test_name}", f"`{BASELINE_NORMALIZATION}`", f"`{norm}`",
-                                _pair(here, base, other, lambda r: r["test"]), higher))
+                speed.append(
+                    (
+                        f"{where}, epochs to {SHARE:.0%} of best",
+                        f"`{BASELINE_NORMALIZATION}`",
+                        f"`{norm}`",
+                        _pair(here, base, other, lambda r: epochs_to_share(r["curve"], higher_is_better=r["higher"])),
+                        False,
+                    )
+                )
+                speed.append(
+                    (
+                        f"{where}, mean {val_name} over epochs 1-{n_epochs}",
+                        f"`{BASELINE_NORMALIZATION}`",
+                        f"`{norm}`",
+                        _pair(here, base, other, lambda r, n=n_epochs: early_mean(r["curve"], n)),
+                        higher,
+                    )
+                )
+                quality.append(
+                    (
+                        f"{where}, {test_name}",
+                        f"`{BASELINE_NORMALIZATION}`",
+                        f"`{norm}`",
+                        _pair(here, base, other, lambda r: r["test"]),
+                        higher,
+                    )
+                )
         worse, better = LOSS_PAIRS[task]
         for norm in norms:
             a = {"dataset": dataset, "normalization": norm, "loss": worse}
             b = {**a, "loss": better}
             if any(r["loss"] == worse for r in here) and any(r["loss"] == better for r in here):
-                losses.append((f"{dataset}, normalization {norm}, {test_name}", f"`{worse}`", f"`{better}`",
-                               _pair(here, a, b, lambda r: r["test"]), higher))
+                losses.append(
+                    (
+                        f"{dataset}, normalization {norm}, {test_name}",
+                        f"`{worse}`",
+                        f"`{better}`",
+                        _pair(here, a, b, lambda r: r["test"]),
+                        higher,
+                    )
+                )
     intro = (
         "_Generated from this run's records with `ablations.stats`:_ each line compares two cells "
         "that differ in one setting and ran the same seeds, with a paired t-test over seeds "
