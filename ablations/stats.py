@@ -308,7 +308,13 @@ def p_text(p: float | None) -> str:
 
 
 def effect_text(c: Comparison) -> str:
-    return f"g = {c.g:.2g}" if math.isfinite(c.g) else "no spread over seeds"
+    """Hedges' g; Cohen's d where g's small-sample factor is 0 (one degree of freedom: 2 seeds
+    paired), which would print "g = 0" for any difference."""
+    if not math.isfinite(c.g):
+        return "no spread over seeds"
+    if c.g == 0 and c.d != 0:
+        return f"d = {c.d:.2g} (too few seeds for Hedges' g)"
+    return f"g = {c.g:.2g}"
 
 
 def sample_size(c: Comparison) -> str:

@@ -125,3 +125,13 @@ def test_detectable_effect_with_two_paired_seeds_is_finite():
     mde = _stats.minimum_detectable_effect(1.0, 1)
     assert _math.isfinite(mde) and 16.0 < mde < 16.7  # crit 12.7 x ~1.28
     assert _math.isfinite(_stats.paired([1.0, 2.0], [1.5, 2.7]).mde)
+
+
+def test_effect_text_with_two_paired_seeds_is_not_g_zero():
+    from ablations import stats as _stats
+
+    c = _stats.paired([0.1, 0.1], [0.6, 0.61])
+    assert c.g == 0.0 and c.d > 0  # Hedges' factor 1 - 3 / (4 df - 1) is 0 at df = 1
+    assert _stats.effect_text(c).startswith("d = ") and "g = 0" not in _stats.wording(
+        "a", "b", c, higher_is_better=True
+    )
