@@ -332,3 +332,25 @@ def test_accepting_an_intended_change(tmp_path: Path, baseline, capsys) -> None:
 
 def _trial_id(tmp_path: Path, width: int, seed: int) -> str:
     return next(t.trial_id for t in two_cell_matrix(tmp_path).trials() if t.cell["width"] == width and t.seed == seed)
+
+
+def test_time_is_tested_on_the_log_scale() -> None:
+    """Measured in `nox -s gate` (2 busy cores): baseline and 2x-slower code interleaved by seed.
+
+    One slow seed under a neighbour's load (62.4) swamps the raw paired test; on the log scale
+    the slowdown is a consistent factor and both cells are significant after Holm over 2.
+    """
+    from ablations import stats
+    from ablations.gate.check import test_scale
+
+    time = metric_for("time_ratio")
+    assert time.log_scale and not metric_for("test_accuracy").log_scale
+    cells = [([17.7, 12.1, 12.4], [25.8, 30.7, 37.6]), ([13.8, 11.7, 21.3], [23.6, 27.3, 62.4])]
+
+    def tested(scale) -> list[bool]:
+        comparisons = [stats.paired(scale(base), scale(slow), alternative="greater") for base, slow in cells]
+        return [c.significant() for c in stats.holm_adjust(comparisons)]
+
+    assert tested(lambda v: v) == [False, False]
+    assert tested(lambda v: test_scale(time, v)) == [True, True]
+    assert test_scale(metric_for("test_accuracy"), [0.5, 0.6]) == [0.5, 0.6]
