@@ -131,7 +131,7 @@ def wide_deep_mse(ctx: ReportContext) -> str:
                 "seeds ok": summary["seeds"],
                 "test MSE": summary["mse"].map(lambda v: fmt(v, 4)),
                 "sd": summary["sd"].map(lambda v: fmt(v, 2)),
-                "95% interval": [f"[{fmt(lo, 4)}, {fmt(hi, 4)}]" for lo, hi in zip(summary["low"], summary["high"])],
+                "95% interval": [f"[{fmt(lo, 4)}, {fmt(hi, 4)}]" for lo, hi in zip(summary["low"], summary["high"], strict=True)],
                 "test MAE": summary["mae"].map(lambda v: fmt(v, 4)),
                 "params": summary["params"].map(lambda v: "–" if v is None or pd.isna(v) else f"{int(v):,}"),
                 "time/trial (s)": summary["time"].map(lambda v: fmt(v, 3)),
