@@ -123,7 +123,9 @@ def _t_p(t: float, df: float, alternative: str) -> float:
 
 
 def welch(
-    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, level: float = LEVEL,
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    level: float = LEVEL,
     alternative: str = "two-sided",
 ) -> Comparison:
     """Welch's t-test of ``b`` against ``a`` (independent seeds); ``alternative`` as scipy's
@@ -149,7 +151,9 @@ def welch(
 
 
 def paired(
-    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, level: float = LEVEL,
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    level: float = LEVEL,
     alternative: str = "two-sided",
 ) -> Comparison:
     """Paired t-test of ``b - a``; ``a[i]`` and ``b[i]`` ran the same seed."""
@@ -172,8 +176,20 @@ def paired(
     se = sd / math.sqrt(n)
     p = _t_p(diff / se, n - 1, alternative)
     half = float(sps.t.ppf(0.5 + level / 2, n - 1)) * se
-    return Comparison("paired", n, n, ma, mb, diff, diff - half, diff + half, p, d, g,
-                      minimum_detectable_effect(se, n - 1, sides=1 if alternative != "two-sided" else 2))
+    return Comparison(
+        "paired",
+        n,
+        n,
+        ma,
+        mb,
+        diff,
+        diff - half,
+        diff + half,
+        p,
+        d,
+        g,
+        minimum_detectable_effect(se, n - 1, sides=1 if alternative != "two-sided" else 2),
+    )
 
 
 def compare(
@@ -194,10 +210,7 @@ def compare(
 
 def _effect(diff: float, sd: float, df: int) -> tuple[float, float]:
     """Cohen's d and Hedges' g (J = 1 - 3 / (4 df - 1)); +-inf for a difference without spread."""
-    if sd == 0:
-        d = 0.0 if diff == 0 else math.copysign(math.inf, diff)
-    else:
-        d = diff / sd
+    d = (0.0 if diff == 0 else math.copysign(math.inf, diff)) if sd == 0 else diff / sd
     return d, d * (1 - 3 / (4 * df - 1))
 
 
@@ -223,7 +236,10 @@ def minimum_detectable_effect(
 
     def shortfall(delta: float) -> float:
         lower = float(sps.nct.cdf(-crit, df, delta)) if sides == 2 else 0.0
-        return float(sps.nct.sf(crit, df, delta)) + lower - power
+        value = float(sps.nct.sf(crit, df, delta)) + lower
+        if not math.isfinite(value):  # scipy's nct fails at df = 1 for large delta (2 paired seeds)
+            value = _power_by_integration(crit, df, delta, sides)
+        return value - power
 
     high = crit + 3.0  # power > 0.8 beyond here for df >= 2; widened for heavier tails
     while shortfall(high) < 0:
@@ -231,8 +247,22 @@ def minimum_detectable_effect(
     return float(optimize.brentq(shortfall, 0.0, high, xtol=1e-10)) * se
 
 
-def mde_for(n_a: int, n_b: int, sd: float, *, paired_seeds: bool = False,
-            alpha: float = ALPHA, power: float = POWER) -> float:
+def _power_by_integration(crit: float, df: float, delta: float, sides: int) -> float:
+    """P(T' > crit) (+ P(T' < -crit) two-sided) for T' = (Z + delta) / W, W = sqrt(chi2_df / df),
+    by integrating the normal tail over W's density: no noncentral-t series to overflow."""
+    from scipy import integrate
+
+    def density(w: float) -> float:  # chi distribution with df degrees of freedom, scaled by 1/sqrt(df)
+        return float(sps.chi.pdf(w * math.sqrt(df), df) * math.sqrt(df))
+
+    upper = integrate.quad(lambda w: float(sps.norm.sf(crit * w - delta)) * density(w), 0, math.inf)[0]
+    lower = integrate.quad(lambda w: float(sps.norm.cdf(-crit * w - delta)) * density(w), 0, math.inf)[0]
+    return upper + (lower if sides == 2 else 0.0)
+
+
+def mde_for(
+    n_a: int, n_b: int, sd: float, *, paired_seeds: bool = False, alpha: float = ALPHA, power: float = POWER
+) -> float:
     """Planning form: the smallest detectable difference for ``n`` seeds a side and spread ``sd``
     (for a paired design, ``sd`` is the spread of the per-seed differences)."""
     if paired_seeds:
@@ -272,17 +302,23 @@ def fmt_p(p: float | None) -> str:
 
 
 def p_text(p: float | None) -> str:
-    """"p = 0.03" or "p < 0.001" for a sentence."""
+    """A p-value for a sentence: "p = 0.03" or "p < 0.001"."""
     text = fmt_p(p)
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def effect_text(c: Comparison) -> str:
-    return f"g = {c.g:.2g}" if math.isfinite(c.g) else "no spread over seeds"
+    """Hedges' g; Cohen's d where g's small-sample factor is 0 (one degree of freedom: 2 seeds
+    paired), which would print "g = 0" for any difference."""
+    if not math.isfinite(c.g):
+        return "no spread over seeds"
+    if c.g == 0 and c.d != 0:
+        return f"d = {c.d:.2g} (too few seeds for Hedges' g)"
+    return f"g = {c.g:.2g}"
 
 
 def sample_size(c: Comparison) -> str:
-    """"n = 5", "n = 3 vs 4" or "n = 3 paired seeds"."""
+    """The sample size for a sentence: "n = 5", "n = 3 vs 4" or "n = 3 paired seeds"."""
     if c.test == "paired":
         return f"n = {c.n_a} paired seeds"
     return f"n = {c.n_a}" if c.n_a == c.n_b else f"n = {c.n_a} vs {c.n_b}"
@@ -305,16 +341,20 @@ def wording(
     """
     diff_text = f"{c.diff:+.3g}{unit}"
     if c.p is None:
-        return (f"{name_b} vs {name_a}: no test possible at {sample_size(c)} "
-                f"(difference {diff_text}; needs at least 2 seeds a side)")
+        return (
+            f"{name_b} vs {name_a}: no test possible at {sample_size(c)} "
+            f"(difference {diff_text}; needs at least 2 seeds a side)"
+        )
     if c.significant(alpha):
         b_better = (c.diff > 0) == higher_is_better
         winner, loser = (name_b, name_a) if b_better else (name_a, name_b)
         p = p_text(c.p_final) + (" Holm-corrected" if c.p_adjusted is not None else "")
         interval = f" [{c.low:+.3g}, {c.high:+.3g}]" if c.low != c.high else ""
         return f"{winner} beats {loser} ({p}, effect {diff_text}{interval}, {effect_text(c)}, {sample_size(c)})"
-    return (f"{name_b} vs {name_a}: no difference detected at {sample_size(c)} "
-            f"(difference {diff_text}, {p_text(c.p_final)}; smallest detectable effect {c.mde:.3g}{unit})")
+    return (
+        f"{name_b} vs {name_a}: no difference detected at {sample_size(c)} "
+        f"(difference {diff_text}, {p_text(c.p_final)}; smallest detectable effect {c.mde:.3g}{unit})"
+    )
 
 
 __all__ = [

@@ -22,30 +22,59 @@ def fake_record(depth, activation, bn, seed):
         for position, name in enumerate(layers):
             # Linear in log space from the first layer (log_ratio) to the output layer (0).
             value = 10 ** (log_ratio * (1 - position / (len(layers) - 1)) + 0.01 * seed)
-            probes.append({"epoch": epoch, "layer_index": 1 + 3 * position, "layer": name,
-                           "kind": "grad_kernel", "value": value})
+            probes.append(
+                {"epoch": epoch, "layer_index": 1 + 3 * position, "layer": name, "kind": "grad_kernel", "value": value}
+            )
             if name != "output":
                 act = f"act_{position}"
-                probes.append({"epoch": epoch, "layer_index": 3 + 3 * position, "layer": act,
-                                "kind": "act_mean", "value": 0.1 * position})
-                probes.append({"epoch": epoch, "layer_index": 3 + 3 * position, "layer": act,
-                               "kind": "act_std", "value": 1.0 / (1 + position)})
-    settings = {"dataset": "mnist1d", "depth": depth, "activation": activation, "batch_norm": bn,
-                "dropout": 0.0, "batch_size": 32}
+                probes.append(
+                    {
+                        "epoch": epoch,
+                        "layer_index": 3 + 3 * position,
+                        "layer": act,
+                        "kind": "act_mean",
+                        "value": 0.1 * position,
+                    }
+                )
+                probes.append(
+                    {
+                        "epoch": epoch,
+                        "layer_index": 3 + 3 * position,
+                        "layer": act,
+                        "kind": "act_std",
+                        "value": 1.0 / (1 + position),
+                    }
+                )
+    settings = {
+        "dataset": "mnist1d",
+        "depth": depth,
+        "activation": activation,
+        "batch_norm": bn,
+        "dropout": 0.0,
+        "batch_size": 32,
+    }
     accuracy = 0.1 if (activation, bn, depth) == ("sigmoid", "none", 20) else 0.6 + 0.01 * seed
     return {
-        "trial_id": f"{depth}{activation}{bn}{seed}", "cell_id": f"{depth}{activation}{bn}", "seed": seed,
-        "status": "ok", "cell": {"depth": depth, "activation": activation, "batch_norm": bn, "dropout": 0.0},
-        "settings": settings, "test": {"accuracy": accuracy, "loss": 1.0}, "epochs_run": 10, "n_train": 3200,
-        "history": {"val_accuracy": [accuracy] * 10, "val_loss": [1.0] * 10}, "probes": probes,
+        "trial_id": f"{depth}{activation}{bn}{seed}",
+        "cell_id": f"{depth}{activation}{bn}",
+        "seed": seed,
+        "status": "ok",
+        "cell": {"depth": depth, "activation": activation, "batch_norm": bn, "dropout": 0.0},
+        "settings": settings,
+        "test": {"accuracy": accuracy, "loss": 1.0},
+        "epochs_run": 10,
+        "n_train": 3200,
+        "history": {"val_accuracy": [accuracy] * 10, "val_loss": [1.0] * 10},
+        "probes": probes,
     }
 
 
 def context(tmp_path):
     records = [fake_record(d, a, b, s) for d in (2, 20) for (a, b) in DEEP_LOG_RATIO for s in (0, 1)]
     axes = ["depth", "activation", "batch_norm", "dropout"]
-    return ReportContext(load_matrix(MATRIX), "default", records, trial_frame(records, axes), axes,
-                         tmp_path, tmp_path / "deep_mlp")
+    return ReportContext(
+        load_matrix(MATRIX), "default", records, trial_frame(records, axes), axes, tmp_path, tmp_path / "deep_mlp"
+    )
 
 
 def render(tmp_path):
@@ -79,3 +108,39 @@ def test_findings_without_probes_say_how_to_get_them(tmp_path):
         record.pop("probes")
     text = SECTIONS.get("deep_mlp_findings")(ctx)
     assert "probe_every" in text
+
+
+def test_findings_test_the_chapters_pairs_with_the_shared_statistics(tmp_path):
+    # Depth 20: sigmoid without batch norm 0.1 on every seed, with batch norm 0.6-0.61: paired.
+    text = SECTIONS.get("deep_mlp_findings")(context(tmp_path))
+    assert "Test accuracy at depth 20, tested (paired t-test over seeds" in text
+    assert "Holm over 1 pairs" in text  # only sigmoid none/before of the chapter's pairs is present
+    assert "batch norm before the activation: `sigmoid, BN before` beats `sigmoid` (p = 0.0063 Holm-corrected" in text
+    assert "(too few seeds for Hedges' g), n = 2 paired seeds" in text
+
+
+def test_findings_say_what_a_pair_could_not_detect(tmp_path):
+    records = [fake_record(20, "sigmoid", bn, s) for bn in ("none", "before") for s in (0, 1, 2)]
+    noisy = {
+        ("none", 0): 0.50,
+        ("none", 1): 0.60,
+        ("none", 2): 0.55,
+        ("before", 0): 0.58,
+        ("before", 1): 0.52,
+        ("before", 2): 0.57,
+    }
+    for record in records:  # no consistent difference between the two cells
+        record["test"]["accuracy"] = noisy[(record["settings"]["batch_norm"], record["seed"])]
+    axes = ["depth", "activation", "batch_norm", "dropout"]
+    ctx = ReportContext(
+        load_matrix(MATRIX), "default", records, trial_frame(records, axes), axes, tmp_path, tmp_path / "d"
+    )
+    text = SECTIONS.get("deep_mlp_findings")(ctx)
+    assert "no difference detected at n = 3 paired seeds" in text and "smallest detectable effect" in text
+    for record in records:
+        record.pop("probes")
+    assert "no difference detected at n = 3 paired seeds" in SECTIONS.get("deep_mlp_findings")(
+        ReportContext(
+            load_matrix(MATRIX), "default", records, trial_frame(records, axes), axes, tmp_path, tmp_path / "e"
+        )
+    )

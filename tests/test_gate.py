@@ -26,8 +26,13 @@ BASE = accuracies([0.80, 0.81, 0.79], [0.90, 0.91, 0.89])
 # -- the tolerance mini-language ------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "kind", "value"),
-    [("abs:0.02", "abs", 0.02), ("rel:10%", "rel", 0.10), ("rel:0.1", "rel", 0.1), ("sigma:3", "sigma", 3.0),
-     (" abs : 1e-3 ", "abs", 0.001)],
+    [
+        ("abs:0.02", "abs", 0.02),
+        ("rel:10%", "rel", 0.10),
+        ("rel:0.1", "rel", 0.1),
+        ("sigma:3", "sigma", 3.0),
+        (" abs : 1e-3 ", "abs", 0.001),
+    ],
 )
 def test_tolerance_parses(text: str, kind: str, value: float) -> None:
     rule = parse_tolerance(text)
@@ -75,8 +80,11 @@ def _write(tmp_path: Path, **overrides) -> Path:
 
 
 def _toml(data: dict) -> str:
-    lines = [f"seeds = {json.dumps(data['seeds'])}",
-             f"report_sections = {json.dumps(data['report_sections'])}", "[fixed]"]
+    lines = [
+        f"seeds = {json.dumps(data['seeds'])}",
+        f"report_sections = {json.dumps(data['report_sections'])}",
+        "[fixed]",
+    ]
     lines += [f"{k} = {json.dumps(v)}" for k, v in data["fixed"].items()]
     lines += ["[axes]"] + [f"{k} = {json.dumps(v)}" for k, v in data["axes"].items()]
     if "tolerances" in data:
@@ -148,7 +156,9 @@ def test_metric_regression_fails_summary_first(tmp_path: Path, baseline, capsys)
     lines = text.splitlines()
     assert lines[1] == "FAIL: 1 regression(s)"
     assert lines[2].startswith("  + two: width=8: test_accuracy: changed by -0.1")
-    assert "paired t one-sided p < 0.001, Holm over 1: p < 0.001" in lines[2]  # same seeds: paired; the drop is the same per seed
+    assert (
+        "paired t one-sided p < 0.001, Holm over 1: p < 0.001" in lines[2]
+    )  # same seeds: paired; the drop is the same per seed
     row = next(line for line in lines if "test_accuracy" in line and line.startswith("| +"))
     assert "width=8" in row and "0.8 ± 0.01 (n=3)" in row and "0.7 ± 0.01 (n=3)" in row and "| test" in row
     assert text.index("FAIL") < text.index("| +")  # the summary comes before the table
@@ -296,7 +306,10 @@ def test_environment_difference_is_a_warning(tmp_path: Path, baseline, capsys) -
     _edit_records(runs, lambda r: r["env"].update(cpu="AMD EPYC"))
     code, text = _check(path, out, runs, capsys)
     assert code == 0, text
-    assert "warning: the environment differs from the baseline's" in text and "cpu: baseline Test CPU; now AMD EPYC" in text
+    assert (
+        "warning: the environment differs from the baseline's" in text
+        and "cpu: baseline Test CPU; now AMD EPYC" in text
+    )
 
 
 def test_json_and_junit_outputs(tmp_path: Path, baseline, capsys) -> None:
@@ -332,3 +345,25 @@ def test_accepting_an_intended_change(tmp_path: Path, baseline, capsys) -> None:
 
 def _trial_id(tmp_path: Path, width: int, seed: int) -> str:
     return next(t.trial_id for t in two_cell_matrix(tmp_path).trials() if t.cell["width"] == width and t.seed == seed)
+
+
+def test_time_is_tested_on_the_log_scale() -> None:
+    """Measured in `nox -s gate` (2 busy cores): baseline and 2x-slower code interleaved by seed.
+
+    One slow seed under a neighbour's load (62.4) swamps the raw paired test; on the log scale
+    the slowdown is a consistent factor and both cells are significant after Holm over 2.
+    """
+    from ablations import stats
+    from ablations.gate.check import test_scale
+
+    time = metric_for("time_ratio")
+    assert time.log_scale and not metric_for("test_accuracy").log_scale
+    cells = [([17.7, 12.1, 12.4], [25.8, 30.7, 37.6]), ([13.8, 11.7, 21.3], [23.6, 27.3, 62.4])]
+
+    def tested(scale) -> list[bool]:
+        comparisons = [stats.paired(scale(base), scale(slow), alternative="greater") for base, slow in cells]
+        return [c.significant() for c in stats.holm_adjust(comparisons)]
+
+    assert tested(lambda v: v) == [False, False]
+    assert tested(lambda v: test_scale(time, v)) == [True, True]
+    assert test_scale(metric_for("test_accuracy"), [0.5, 0.6]) == [0.5, 0.6]

@@ -43,9 +43,11 @@ def test_paired_matches_scipy() -> None:
 def test_one_sided_matches_scipy() -> None:
     for alternative in ("greater", "less"):
         assert stats.welch(A, B, alternative=alternative).p == pytest.approx(
-            sps.ttest_ind(B, A, equal_var=False, alternative=alternative).pvalue)
+            sps.ttest_ind(B, A, equal_var=False, alternative=alternative).pvalue
+        )
         assert stats.paired(A, B, alternative=alternative).p == pytest.approx(
-            sps.ttest_rel(B, A, alternative=alternative).pvalue)
+            sps.ttest_rel(B, A, alternative=alternative).pvalue
+        )
     assert stats.welch([0.5] * 3, [0.4] * 3, alternative="less").p == 0.0
     assert stats.welch([0.5] * 3, [0.4] * 3, alternative="greater").p == 1.0
     # One-sided needs a smaller effect: 50 per group detect d = 0.5 at 0.05 one-sided (Cohen).
@@ -112,3 +114,24 @@ def test_wording() -> None:
     assert "no difference detected at n = 5" in none and "smallest detectable effect" in none
     assert "supported" not in none
     assert "no test possible" in stats.wording("A", "B", stats.welch([1.0], [2.0]), higher_is_better=True)
+
+
+def test_detectable_effect_with_two_paired_seeds_is_finite():
+    """df = 1: scipy's noncentral t returns NaN for large noncentrality; the power is integrated."""
+    import math as _math
+
+    from ablations import stats as _stats
+
+    mde = _stats.minimum_detectable_effect(1.0, 1)
+    assert _math.isfinite(mde) and 16.0 < mde < 16.7  # crit 12.7 x ~1.28
+    assert _math.isfinite(_stats.paired([1.0, 2.0], [1.5, 2.7]).mde)
+
+
+def test_effect_text_with_two_paired_seeds_is_not_g_zero():
+    from ablations import stats as _stats
+
+    c = _stats.paired([0.1, 0.1], [0.6, 0.61])
+    assert c.g == 0.0 and c.d > 0  # Hedges' factor 1 - 3 / (4 df - 1) is 0 at df = 1
+    assert _stats.effect_text(c).startswith("d = ") and "g = 0" not in _stats.wording(
+        "a", "b", c, higher_is_better=True
+    )

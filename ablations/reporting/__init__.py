@@ -14,6 +14,7 @@ SECTIONS: Registry[Section] = Registry(
     "report section",
     {
         "learning_curves": "ablations.reporting.sections:learning_curves",
+        "course_findings": "ablations.reporting.course:findings",
         "deep_mlp_findings": "ablations.reporting.deep_mlp:findings",
         "deep_mlp_gradient_norms": "ablations.reporting.deep_mlp:gradient_norms",
         "deep_mlp_gradient_ratios": "ablations.reporting.deep_mlp:gradient_ratios",
@@ -23,7 +24,7 @@ SECTIONS: Registry[Section] = Registry(
         "deep_mlp_baselines": "ablations.reporting.deep_mlp:mnist1d_baselines",
         "wide_deep_mse": "ablations.reporting.wide_deep:wide_deep_mse",
         "determinism": "ablations.reporting.determinism:determinism",
-        "search_strategies": "ablations.search.report:search_strategies",
+        "search_strategies": "ablations.reporting.search:search_strategies",
     },
 )
 

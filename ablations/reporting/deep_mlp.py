@@ -17,6 +17,7 @@ import pandas as pd
 
 from ablations.reporting.context import ReportContext
 from ablations.reporting.tables import fmt, markdown_table
+from ablations.stats import compare, holm_adjust, wording
 
 SETTING_KEYS = ("depth", "activation", "batch_norm", "dropout")
 # Published MNIST-1D test accuracies (Greydanus 2020; the mnist1d README).
@@ -65,14 +66,22 @@ def _probes(records: list[dict[str, Any]]) -> pd.DataFrame:
         last_epoch = max(p["epoch"] for p in record["probes"])
         for p in record["probes"]:
             rows.append(
-                {"trial_id": record["trial_id"], "cell_id": record["cell_id"], "seed": record["seed"],
-                 **labels, **p, "final": p["epoch"] == last_epoch}
+                {
+                    "trial_id": record["trial_id"],
+                    "cell_id": record["cell_id"],
+                    "seed": record["seed"],
+                    **labels,
+                    **p,
+                    "final": p["epoch"] == last_epoch,
+                }
             )
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")  # None: not finite
-    frame["phase"] = np.where(frame["epoch"] == 0, "initialization", np.where(frame["final"], "after training", "during"))
+    frame["phase"] = np.where(
+        frame["epoch"] == 0, "initialization", np.where(frame["final"], "after training", "during")
+    )
     return frame
 
 
@@ -122,7 +131,7 @@ def _cell_ratios(ctx: ReportContext) -> pd.DataFrame:
 def _power(log10: float) -> str:
     if log10 is None or not math.isfinite(log10):
         return "–"
-    return f"{10 ** log10:.1e}"
+    return f"{10**log10:.1e}"
 
 
 def _orders(log10: float) -> str:
@@ -153,7 +162,8 @@ def findings(ctx: ReportContext) -> str:
     cells = _cell_ratios(ctx)
     trials = _frames(ctx)["trials"]
     if cells.empty or "initialization" not in cells:
-        return "## What this run shows\n\n" + NO_PROBES
+        tests = accuracy_tests(trials)
+        return "## What this run shows\n\n" + NO_PROBES + (f"\n{tests}" if tests else "")
     deepest = int(cells["depth"].max())
     plain = cells[(cells["dropout"] == 0)]
     lines = []
@@ -161,13 +171,9 @@ def findings(ctx: ReportContext) -> str:
         ["initialization", "depth", "activation", "batch_norm"]
     )
     if vanished.empty:
-        lines.append(
-            f"No cell's first-layer gradient started below {VANISHED:g} of its last layer's."
-        )
+        lines.append(f"No cell's first-layer gradient started below {VANISHED:g} of its last layer's.")
     else:
-        listed = "; ".join(
-            f"{_label(row)} ({_orders(row['initialization'])})" for _, row in vanished.iterrows()
-        )
+        listed = "; ".join(f"{_label(row)} ({_orders(row['initialization'])})" for _, row in vanished.iterrows())
         lines.append(
             f"At initialization, {len(vanished)} of {len(plain)} cells without dropout had a first-layer "
             f"gradient norm at least {1 / VANISHED:g} times smaller than the output layer's "
@@ -183,9 +189,11 @@ def findings(ctx: ReportContext) -> str:
         if "after training" in row and math.isfinite(row["after training"]):
             text += f" and ends training at {_power(row['after training'])}"
         closers = []
-        for key, name in ((("sigmoid", "before"), "batch norm before the activation"),
-                          (("sigmoid", "after"), "batch norm after it"),
-                          (("selu", "none"), "SELU instead of sigmoid")):
+        for key, name in (
+            (("sigmoid", "before"), "batch norm before the activation"),
+            (("sigmoid", "after"), "batch norm after it"),
+            (("selu", "none"), "SELU instead of sigmoid"),
+        ):
             if key in deep.index:
                 other = deep.loc[key]["initialization"]
                 change = other - row["initialization"]
@@ -204,7 +212,71 @@ def findings(ctx: ReportContext) -> str:
                 f"from {acc.iloc[0]:.1%} ({worst_a}, batch norm {worst_b}) to {acc.iloc[-1]:.1%} "
                 f"({best_a}, batch norm {best_b}), mean over seeds."
             )
-    return "## What this run shows\n\n_Generated from the measured numbers below._ " + " ".join(lines) + "\n"
+    tests = accuracy_tests(trials)
+    return (
+        "## What this run shows\n\n_Generated from the measured numbers below._ "
+        + " ".join(lines)
+        + "\n"
+        + (f"\n{tests}" if tests else "")
+    )
+
+
+# (a, b): dropout 0 unless named; the pairs the chapter asks about, at the deepest depth.
+ACCURACY_PAIRS = (
+    (("sigmoid", "none", 0.0), ("sigmoid", "before", 0.0), "batch norm before the activation"),
+    (("sigmoid", "none", 0.0), ("sigmoid", "after", 0.0), "batch norm after the activation"),
+    (("relu", "none", 0.0), ("selu", "none", 0.0), "SELU instead of ReLU"),
+    (("relu", "none", 0.0), ("relu", "none", 0.2), "dropout 0.2 on the last two layers (ReLU)"),
+    (("selu", "none", 0.0), ("selu", "none", 0.2), "alpha dropout 0.2 on the last two layers (SELU)"),
+)
+
+
+def accuracy_tests(trials: pd.DataFrame) -> str:
+    """Test accuracy of the chapter's pairs at the deepest depth, with :mod:`ablations.stats`.
+
+    Cells differing in one setting ran the same seeds (same initialization draw and data order),
+    so each pair is a paired t-test over seeds (Welch's where the finished seeds differ),
+    Holm-corrected over the pairs present on the page.
+    """
+    if trials.empty or trials["accuracy"].isna().all():
+        return ""
+    deepest = int(trials["depth"].max())
+    deep = trials[trials["depth"] == deepest]
+
+    def side(key: tuple[str, str, float]) -> tuple[list[float], list[int]]:
+        activation, batch_norm, dropout = key
+        rows = deep[
+            (deep["activation"] == activation)
+            & (deep["batch_norm"] == batch_norm)
+            & (deep["dropout"].astype(float) == dropout)
+        ].dropna(subset=["accuracy"])
+        return rows["accuracy"].astype(float).tolist(), rows["seed"].astype(int).tolist()
+
+    present = []
+    for a, b, name in ACCURACY_PAIRS:
+        (va, sa), (vb, sb) = side(a), side(b)
+        if va and vb:
+            present.append((a, b, name, compare(va, vb, seeds_a=sa, seeds_b=sb)))
+    if not present:
+        return ""
+    tested = holm_adjust([c for *_, c in present])
+
+    def label(key: tuple[str, str, float]) -> str:
+        activation, batch_norm, dropout = key
+        parts = (
+            [activation]
+            + ([f"BN {batch_norm}"] if batch_norm != "none" else [])
+            + ([f"dropout {dropout:g}"] if dropout else [])
+        )
+        return "`" + ", ".join(parts) + "`"
+
+    lines = [
+        f"Test accuracy at depth {deepest}, tested (paired t-test over seeds, two-sided, 0.05 level, "
+        f"Holm over {len(present)} pairs):\n"
+    ]
+    for (a, b, name, _), c in zip(present, tested, strict=True):
+        lines.append(f"- {name}: {wording(label(a), label(b), c, higher_is_better=True)}.")
+    return "\n".join(lines) + "\n"
 
 
 def gradient_norms(ctx: ReportContext) -> str:
@@ -222,10 +294,20 @@ def gradient_norms(ctx: ReportContext) -> str:
     mean = mean.rename(columns={"position": "Dense layer (1 = first, last = output)"})
     bn_order = _order(ctx, "batch_norm", mean["batch_norm"])
     grid = sns.relplot(
-        data=mean, x="Dense layer (1 = first, last = output)", y="gradient norm", hue="activation",
-        hue_order=_order(ctx, "activation", mean["activation"]), col="batch_norm", col_order=bn_order,
-        row="phase", row_order=[p for p in ("initialization", "after training") if p in set(mean["phase"])],
-        kind="line", marker="o", height=3.0, aspect=1.25, facet_kws={"sharey": True},
+        data=mean,
+        x="Dense layer (1 = first, last = output)",
+        y="gradient norm",
+        hue="activation",
+        hue_order=_order(ctx, "activation", mean["activation"]),
+        col="batch_norm",
+        col_order=bn_order,
+        row="phase",
+        row_order=[p for p in ("initialization", "after training") if p in set(mean["phase"])],
+        kind="line",
+        marker="o",
+        height=3.0,
+        aspect=1.25,
+        facet_kws={"sharey": True},
     )
     grid.set(yscale="log")
     grid.set_titles(row_template="{row_name}", col_template="batch norm: {col_name}")
@@ -296,7 +378,7 @@ def accuracy_heatmaps(ctx: ReportContext) -> str:
     depths = _order(ctx, "depth", data["depth"])
     activations = _order(ctx, "activation", data["activation"])
     fig, axes = plt.subplots(1, len(bn_order), figsize=(4.2 * len(bn_order), 3.6), squeeze=False)
-    for ax, bn in zip(axes[0], bn_order):
+    for ax, bn in zip(axes[0], bn_order, strict=False):
         part = data[data["batch_norm"] == bn]
         stats = part.groupby(["depth", "activation"])["accuracy"].agg(["mean", "std"])
         mean = stats["mean"].unstack().reindex(index=depths, columns=activations)
@@ -304,7 +386,14 @@ def accuracy_heatmaps(ctx: ReportContext) -> str:
         notes = mean.map(lambda v: "" if pd.isna(v) else f"{v:.0%}").astype(str)
         notes = notes + std.map(lambda v: "" if pd.isna(v) else f"\n±{v:.0%}")
         sns.heatmap(
-            mean, annot=notes, fmt="", vmin=0, vmax=1, cmap="viridis", cbar=bn == bn_order[-1], ax=ax,
+            mean,
+            annot=notes,
+            fmt="",
+            vmin=0,
+            vmax=1,
+            cmap="viridis",
+            cbar=bn == bn_order[-1],
+            ax=ax,
             annot_kws={"fontsize": 7},
         )
         ax.set_title(f"batch norm: {bn}")
@@ -335,9 +424,18 @@ def deep_learning_curves(ctx: ReportContext) -> str:
     frame = pd.DataFrame(rows)
     frame["dropout"] = frame["dropout"].map(lambda v: f"{v:g}")
     grid = sns.relplot(
-        data=frame, x="epoch", y=metric, hue="activation", hue_order=_order(ctx, "activation", frame["activation"]),
-        style="dropout", col="batch_norm", col_order=_order(ctx, "batch_norm", frame["batch_norm"]),
-        kind="line", errorbar=None, height=3.0, aspect=1.2,
+        data=frame,
+        x="epoch",
+        y=metric,
+        hue="activation",
+        hue_order=_order(ctx, "activation", frame["activation"]),
+        style="dropout",
+        col="batch_norm",
+        col_order=_order(ctx, "batch_norm", frame["batch_norm"]),
+        kind="line",
+        errorbar=None,
+        height=3.0,
+        aspect=1.2,
     )
     grid.figure.suptitle(f"{ctx.matrix.name}: {metric} of the {deepest}-layer cells (mean over seeds)", y=1.03)
     path = ctx.save_figure(grid.figure, "deep_learning_curves")
@@ -358,8 +456,11 @@ def activation_stats(ctx: ReportContext) -> str:
 
     deepest = int(probes["depth"].max())
     acts = probes[
-        probes["kind"].isin(["act_mean", "act_std"]) & probes["layer"].str.match(r"act_\d+$")
-        & (probes["depth"] == deepest) & (probes["dropout"] == 0) & (probes["phase"] != "during")
+        probes["kind"].isin(["act_mean", "act_std"])
+        & probes["layer"].str.match(r"act_\d+$")
+        & (probes["depth"] == deepest)
+        & (probes["dropout"] == 0)
+        & (probes["phase"] != "during")
     ].copy()
     parts = []
     for activation, bn, label in ACTIVATION_CASES:
@@ -376,8 +477,18 @@ def activation_stats(ctx: ReportContext) -> str:
     labels = [c[2] for c in ACTIVATION_CASES if c[2] in set(mean["network"])]
     phases = [p for p in ("initialization", "after training") if p in set(mean["phase"])]
     grid = sns.relplot(
-        data=mean, x="hidden layer", y="value", hue="network", hue_order=labels, col="statistic",
-        row="phase", row_order=phases, kind="line", marker="o", height=2.8, aspect=1.4,
+        data=mean,
+        x="hidden layer",
+        y="value",
+        hue="network",
+        hue_order=labels,
+        col="statistic",
+        row="phase",
+        row_order=phases,
+        kind="line",
+        marker="o",
+        height=2.8,
+        aspect=1.4,
         facet_kws={"sharey": False},
     )
     grid.set_titles(row_template="{row_name}", col_template="{col_name}")
@@ -390,7 +501,11 @@ def activation_stats(ctx: ReportContext) -> str:
         series = init[init["network"] == label].sort_values("hidden layer")["value"]
         if len(series):
             notes.append(f"{label} {series.iloc[0]:.3g} → {series.iloc[-1]:.3g}")
-    text = f"Standard deviation of the activations at initialization, first → last hidden layer: {'; '.join(notes)}.\n" if notes else ""
+    text = (
+        f"Standard deviation of the activations at initialization, first → last hidden layer: {'; '.join(notes)}.\n"
+        if notes
+        else ""
+    )
     return (
         "## Activations per layer\n\n"
         "Mean and standard deviation of each hidden layer's activation output (`act_i`) on the probe "
@@ -403,13 +518,19 @@ def activation_stats(ctx: ReportContext) -> str:
 def mnist1d_baselines(ctx: ReportContext) -> str:
     """The suite's shallow MLP beside the published MNIST-1D baselines."""
     trials = _frames(ctx)["trials"]
-    rows = [{"model": name, "test accuracy": f"{acc:.0%}", "source": "Greydanus 2020, mnist1d README"}
-            for name, acc in MNIST1D_BASELINES]
+    rows = [
+        {"model": name, "test accuracy": f"{acc:.0%}", "source": "Greydanus 2020, mnist1d README"}
+        for name, acc in MNIST1D_BASELINES
+    ]
     note = ""
     shallow = trials
     if not trials.empty:
-        shallow = trials[(trials["dataset"] == "mnist1d") & (trials["activation"] == "relu")
-                         & (trials["batch_norm"] == "none") & (trials["dropout"] == 0)]
+        shallow = trials[
+            (trials["dataset"] == "mnist1d")
+            & (trials["activation"] == "relu")
+            & (trials["batch_norm"] == "none")
+            & (trials["dropout"] == 0)
+        ]
     if not shallow.empty:
         depth = int(shallow["depth"].min())
         shallow = shallow[shallow["depth"] == depth]
@@ -417,16 +538,20 @@ def mnist1d_baselines(ctx: ReportContext) -> str:
         spread = f" ± {acc.std(ddof=1):.1%}" if len(acc) > 1 else ""
         epochs = int(shallow["epochs_run"].max())
         steps = epochs * int(shallow["steps_per_epoch"].max())
-        rows.append({
-            "model": f"this suite: MLP, {depth} hidden ReLU layers, SGD, {epochs} epochs ({steps} steps)",
-            "test accuracy": f"{acc.mean():.1%}{spread}",
-            "source": f"this run, {len(acc)} seeds",
-        })
+        rows.append(
+            {
+                "model": f"this suite: MLP, {depth} hidden ReLU layers, SGD, {epochs} epochs ({steps} steps)",
+                "test accuracy": f"{acc.mean():.1%}{spread}",
+                "source": f"this run, {len(acc)} seeds",
+            }
+        )
     else:
         note = "_This profile has no shallow ReLU MLP on mnist1d to put beside them._\n\n"
     return (
         "## MNIST-1D baselines\n\n"
         "Published test accuracies on MNIST-1D beside this suite's shallowest ReLU MLP. The suite "
         "trains for the matrix's short budget, so its number is a floor, not a replication.\n\n"
-        + note + markdown_table(pd.DataFrame(rows)) + "\n"
+        + note
+        + markdown_table(pd.DataFrame(rows))
+        + "\n"
     )

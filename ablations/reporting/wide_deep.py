@@ -117,6 +117,11 @@ def wide_deep_mse(ctx: ReportContext) -> str:
     dataset_of = {r["trial_id"]: r["settings"]["dataset"] for r in ctx.records}
     ok = ok.assign(dataset=ok["trial_id"].map(dataset_of))
     models = list(dict.fromkeys(frame["model"]))
+    findings = [
+        "## What this run shows\n",
+        "_Generated from this run's test MSEs with `ablations.stats`_ (Welch's t-test over seeds, "
+        "Holm-corrected over the page's pairs).\n",
+    ]
     parts.append(
         "Test MSE over seeds: mean, standard deviation and a 95% Student-t interval for the mean; "
         "parameters, mean wall time per trial (data, build, fit and evaluation) and epochs run "
@@ -131,7 +136,7 @@ def wide_deep_mse(ctx: ReportContext) -> str:
                 "seeds ok": summary["seeds"],
                 "test MSE": summary["mse"].map(lambda v: fmt(v, 4)),
                 "sd": summary["sd"].map(lambda v: fmt(v, 2)),
-                "95% interval": [f"[{fmt(lo, 4)}, {fmt(hi, 4)}]" for lo, hi in zip(summary["low"], summary["high"])],
+                "95% interval": [f"[{fmt(lo, 4)}, {fmt(hi, 4)}]" for lo, hi in zip(summary["low"], summary["high"], strict=True)],
                 "test MAE": summary["mae"].map(lambda v: fmt(v, 4)),
                 "params": summary["params"].map(lambda v: "–" if v is None or pd.isna(v) else f"{int(v):,}"),
                 "time/trial (s)": summary["time"].map(lambda v: fmt(v, 3)),
@@ -142,7 +147,8 @@ def wide_deep_mse(ctx: ReportContext) -> str:
         parts.append(markdown_table(table) + "\n")
         if summary["seeds"].sum():
             parts.append(f"![test MSE per model]({bar_chart(ctx, summary, dataset)})\n")
-        parts.append(verdicts(ok[ok["dataset"] == dataset], models) + "\n")
+        findings.append(f"### {dataset}\n")
+        findings.append(verdicts(ok[ok["dataset"] == dataset], models) + "\n")
         if dataset == "california_housing":
-            parts.append(f"_Context, not computed from this run:_ {PAPER_CONTEXT}\n")
-    return "\n".join(parts)
+            findings.append(f"_Context, not computed from this run:_ {PAPER_CONTEXT}\n")
+    return "\n".join(findings + parts)

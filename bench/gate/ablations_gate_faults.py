@@ -14,12 +14,13 @@ from typing import Any
 from ablations.models import MODELS
 
 FAULT_ENV = "ABLATIONS_GATE_FAULT"
+EXTRA_PASSES = 3
 FAULTS = {
     "lr_10x": "learning rate 10x too high",
     "output_activation": "output activation linear instead of softmax",
     "no_batch_norm": "batch norm silently dropped",
     "dropout_at_eval": "dropout left on at evaluation",
-    "slow_2x": "training 2x slower (forward pass computed twice)",
+    "slow_2x": "training ~2x slower (three redundant forward passes in the step)",
     "fail_cell": "one cell's trials fail (activation=sigmoid)",
 }
 
@@ -52,19 +53,28 @@ class FaultyMLP(type(_base)):  # type: ignore[misc]
                 if isinstance(layer, keras.layers.Dropout):
                     _always_training(layer)
         if fault == "slow_2x":
-            inputs = keras.Input(shape=model.input_shape[1:], name="features")
-            once = model(inputs)
-            # The second pass in inference mode: batch norm's moving statistics are updated once
-            # per step, as before, and dropout draws no extra masks; 0 * twice keeps it (and its
-            # gradient) in the computation. Its input is scaled so that the graph optimizer
-            # cannot merge its first layer with the first pass's (measured: with the same input
-            # the sigmoid cell ran no slower). Same function, about double the work.
-            nudged = keras.layers.Lambda(lambda t: t * 1.000001)(inputs)
-            twice = model(nudged, training=False)
-            model = keras.Model(inputs, keras.layers.Add()([once, keras.layers.Lambda(lambda t: 0.0 * t)(twice)]))
+            model = _redundant_passes(keras, model, EXTRA_PASSES)
         if fault == "lr_10x":
             _scale_learning_rate(model, 10.0)
         return model
+
+
+def _redundant_passes(keras: Any, model: Any, extra: int) -> Any:
+    """``model`` plus ``extra`` redundant passes of itself whose output is multiplied by 0.
+
+    The extra passes run in inference mode: batch norm's moving statistics are updated once
+    per step, as before, and dropout draws no extra masks; ``0 * pass`` keeps each pass (and
+    its backward pass, a product with zeros) in the computation. Each pass's input is scaled
+    by a different factor so that the graph optimizer cannot merge it with another (measured:
+    with the same input the sigmoid cell ran no slower). Same function, more work.
+    """
+    inputs = keras.Input(shape=model.input_shape[1:], name="features")
+    out = model(inputs)
+    for k in range(extra):
+        nudged = keras.layers.Lambda(lambda t, f=1.0 + 1e-6 * (k + 1): t * f)(inputs)
+        again = model(nudged, training=False)
+        out = keras.layers.Add()([out, keras.layers.Lambda(lambda t: 0.0 * t)(again)])
+    return keras.Model(inputs, out)
 
 
 def _always_training(layer: Any) -> None:
