@@ -195,7 +195,14 @@ def weights_sha256(model: Any) -> str:
 
 
 def run_trial(config: TrialConfig, *, artifacts_dir: Path | None = None) -> dict[str, Any]:
-    """Run one trial and return its record; failures are recorded, not raised."""
+    """Run one trial and return its record; failures are recorded, not raised.
+
+    A ``trainer = "fused"`` trial runs as a fused group of one (its slot's bits are those it
+    has in any group at its ``fused_slot_width``), so search, verify and resume need no case
+    of their own.
+    """
+    if config.settings.get("trainer") == "fused":
+        return _run_fused_alone(config, artifacts_dir)
     record = base_record(config)
     t0 = time.perf_counter()
     try:
@@ -216,3 +223,18 @@ def run_trial(config: TrialConfig, *, artifacts_dir: Path | None = None) -> dict
     record["wall_s"] = time.perf_counter() - t0
     record["finished_at"] = utc_now()
     return record
+
+
+def _run_fused_alone(config: TrialConfig, artifacts_dir: Path | None) -> dict[str, Any]:
+    if config.meta.get("callbacks"):
+        record = base_record(config)
+        record.update(
+            status=Status.FAILED,
+            reason="trainer = 'fused' runs no per-run callbacks (a search's pruning); set trainer = 'fit'",
+            wall_s=0.0,
+            finished_at=utc_now(),
+        )
+        return record
+    from ablations.fused.trainer import run_group
+
+    return run_group([config], artifacts_dir=artifacts_dir)[0]
