@@ -244,10 +244,30 @@ def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
     return dict(sorted(resolved.items()))
 
 
+# Backends with a fused trainer (ablations.fused). A model family opts in with
+# ``ModelFamily.supports_fusion``.
+FUSED_BACKENDS = frozenset({"jax"})
+
+
+def why_not_fusable(settings: dict[str, Any]) -> str | None:
+    """Why a trial with these resolved settings cannot use the fused trainer (None: it can).
+
+    Fixed properties only (backend, model family, TensorBoard), so ``trainer = "auto"``
+    resolves from the settings alone, the same way on every machine.
+    """
+    from ablations.models import MODELS
+
+    if settings["backend"] not in FUSED_BACKENDS:
+        return f"backend {settings['backend']} has no fused trainer (only {', '.join(sorted(FUSED_BACKENDS))})"
+    if settings["model"] not in MODELS or not MODELS.get(settings["model"]).supports_fusion:
+        return f"model family {settings['model']} does not support fusion"
+    if settings.get("tensorboard"):
+        return "tensorboard = true: the fused trainer writes no TensorBoard logs yet"
+    return None
+
+
 def _resolve_trainer(trainer: str, resolved: dict[str, Any]) -> str:
     """``auto`` -> ``fused`` where the fused trainer can train these settings, else ``fit``."""
-    from ablations.fused.groups import why_not_fusable
-
     reason = why_not_fusable(resolved)
     if trainer == "auto":
         return "fit" if reason else "fused"

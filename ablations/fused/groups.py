@@ -26,10 +26,11 @@ from collections import defaultdict
 from typing import Any
 
 from ablations import SCHEMA_VERSION
+from ablations.settings import FUSED_BACKENDS, why_not_fusable
 from ablations.trial import TrialConfig, short_hash
 
-# Backends with a fused trainer. A model family opts in with ``ModelFamily.supports_fusion``.
-BACKENDS = frozenset({"jax"})
+__all__ = ["FUSED_BACKENDS", "why_not_fusable"]  # the rule lives in settings (trainer = auto)
+
 VARIES = frozenset(
     {"learning_rate", "early_stopping_monitor", "early_stopping_min_delta", "early_stopping_patience", "checkpoint"}
 )
@@ -39,23 +40,6 @@ DEFAULT_MAX_GROUP = 16
 # Slots per vectorized chunk (see ablations.fused.engine.FusedProgram): fixed, so a slot's bits
 # do not depend on its group's size. A trial's own width is its ``fused_slot_width`` setting.
 DEFAULT_SLOT_WIDTH: int | None = 1
-
-
-def why_not_fusable(settings: dict[str, Any]) -> str | None:
-    """Why a trial with these resolved settings cannot use the fused trainer (None: it can).
-
-    Fixed properties only (backend, model family, TensorBoard), so ``resolve_settings`` can
-    decide ``trainer = "auto"`` from the settings alone, the same way on every machine.
-    """
-    from ablations.models import MODELS
-
-    if settings["backend"] not in BACKENDS:
-        return f"backend {settings['backend']} has no fused trainer (only {', '.join(sorted(BACKENDS))})"
-    if settings["model"] not in MODELS or not MODELS.get(settings["model"]).supports_fusion:
-        return f"model family {settings['model']} does not support fusion"
-    if settings.get("tensorboard"):
-        return "tensorboard = true: the fused trainer writes no TensorBoard logs yet"
-    return None
 
 
 def why_not_fused(config: TrialConfig) -> str | None:

@@ -49,7 +49,7 @@ def run_group(
     ``slot_width``: see :class:`ablations.fused.engine.FusedProgram`; by default the trials'
     ``fused_slot_width`` setting (part of their id, and of the group key, so the same for all).
     """
-    from ablations.runner import base_record, utc_now
+    from ablations.trial_record import base_record, utc_now
 
     if slot_width == "settings":
         slot_width = configs[0].settings.get("fused_slot_width", DEFAULT_SLOT_WIDTH)
@@ -132,7 +132,7 @@ def _train_group(
     from ablations.fused.engine import FusedProgram, padded_size, slot_values, stack
     from ablations.optimizers import make_optimizer
     from ablations.program import build_program
-    from ablations.runner import _has_nan, best_epoch, seed_everything, weights_sha256
+    from ablations.trial_record import _has_nan, best_epoch, seed_everything, weights_sha256
 
     t_start = time.perf_counter()
     s = configs[0].settings
