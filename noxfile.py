@@ -24,7 +24,7 @@ nox.options.sessions = ["tests"]
 INSTALL_ENV = {"UV_COMPILE_BYTECODE": "1"}
 RUN_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow")}
 # Tests whose subject depends on the Keras backend (the gradient probe has one path per backend).
-JAX_TESTS = ["tests/test_probes.py", "tests/test_checkpoints.py"]
+JAX_TESTS = ["tests/test_probes.py", "tests/test_checkpoints.py", "tests/test_fused.py"]
 
 
 def install(session: nox.Session, extras: str = "test") -> None:

@@ -12,8 +12,6 @@ process's becomes ``skipped``. Only KeyboardInterrupt and SystemExit pass throug
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import math
 import time
 import traceback
@@ -22,28 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from ablations import SCHEMA_VERSION
 from ablations.deadline import DeadlineExceeded, deadline, hard_limit_s
-from ablations.metrics import higher_is_better
 from ablations.status import Status
 from ablations.trial import TrialConfig
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def seed_everything(seed: int, backend: str) -> None:
-    """Python, NumPy and the backend's RNGs from one seed; TensorFlow ops made deterministic."""
-    import keras
-
-    keras.utils.set_random_seed(seed)
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
-        # Each trial builds a new model, so tf.function "retracing" warnings are expected noise.
-        tf.get_logger().setLevel("ERROR")
+from ablations.trial_record import (  # also imported from here by workers, verify and tests
+    _has_nan,
+    base_record,
+    best_epoch,
+    seed_everything,
+    utc_now,
+    weights_sha256,
+)
 
 
 def effective_steps_per_execution(settings: dict[str, Any], record: dict[str, Any]) -> int:
@@ -59,34 +46,6 @@ def effective_steps_per_execution(settings: dict[str, Any], record: dict[str, An
 
 def _floats(values: Any) -> list[float]:
     return [float(v) for v in values]
-
-
-def best_epoch(history: dict[str, list[float]], monitor: str) -> int | None:
-    """1-based epoch with the best monitored value (what early stopping restores)."""
-    values = history.get(monitor)
-    if not values:
-        return None
-    array = np.asarray(values, dtype=float)
-    if np.all(np.isnan(array)):
-        return None
-    pick = np.nanargmax if higher_is_better(monitor) else np.nanargmin
-    return int(pick(array)) + 1
-
-
-def base_record(config: TrialConfig) -> dict[str, Any]:
-    return {
-        "schema_version": SCHEMA_VERSION,
-        **config.to_dict(),
-        "status": None,
-        "reason": None,
-        "error": None,
-        "started_at": utc_now(),
-    }
-
-
-def _has_nan(history: dict[str, list[float]], test: dict[str, float]) -> bool:
-    values = [v for series in history.values() for v in series] + list(test.values())
-    return any(not math.isfinite(v) for v in values)
 
 
 def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | None) -> None:
@@ -184,18 +143,15 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         record["status"] = Status.OK
 
 
-def weights_sha256(model: Any) -> str:
-    """Hash of the final weights' bytes: ``ablations verify`` compares it bit for bit."""
-    import keras
-
-    digest = hashlib.sha256()
-    for weight in model.weights:
-        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight)).tobytes())
-    return digest.hexdigest()
-
-
 def run_trial(config: TrialConfig, *, artifacts_dir: Path | None = None) -> dict[str, Any]:
-    """Run one trial and return its record; failures are recorded, not raised."""
+    """Run one trial and return its record; failures are recorded, not raised.
+
+    A ``trainer = "fused"`` trial runs as a fused group of one (its slot's bits are those it
+    has in any group at its ``fused_slot_width``), so search, verify and resume need no case
+    of their own.
+    """
+    if config.settings.get("trainer") == "fused":
+        return _run_fused_alone(config, artifacts_dir)
     record = base_record(config)
     t0 = time.perf_counter()
     try:
@@ -216,3 +172,18 @@ def run_trial(config: TrialConfig, *, artifacts_dir: Path | None = None) -> dict
     record["wall_s"] = time.perf_counter() - t0
     record["finished_at"] = utc_now()
     return record
+
+
+def _run_fused_alone(config: TrialConfig, artifacts_dir: Path | None) -> dict[str, Any]:
+    if config.meta.get("callbacks"):
+        record = base_record(config)
+        record.update(
+            status=Status.FAILED,
+            reason="trainer = 'fused' runs no per-run callbacks (a search's pruning); set trainer = 'fit'",
+            wall_s=0.0,
+            finished_at=utc_now(),
+        )
+        return record
+    from ablations.fused.trainer import run_group
+
+    return run_group([config], artifacts_dir=artifacts_dir)[0]

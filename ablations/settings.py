@@ -69,6 +69,17 @@ class CoreSettings(BaseModel):
     # Gradient-norm probe (ablations.probes): every N epochs and at initialization; 0 is off.
     probe_every: int = Field(0, ge=0)
     probe_batch_size: int = Field(256, ge=1)
+    # How the trial trains: "fit" (Keras' model.fit) or "fused" (ablations.fused: same-program
+    # trials trained together as one vmapped JAX program). A fused slot does not reproduce fit's
+    # numbers bit for bit, so the trainer is a setting and part of the trial id; "auto" resolves
+    # (in resolve_settings, from the settings alone) to "fused" where the backend has a fused
+    # trainer (jax), the model family supports fusion and tensorboard is off, else to "fit".
+    # Opt out with trainer = "fit": the executor never decides it, because an executor choice
+    # must not change a trial's result (a lone fused trial trains as a fused group of one).
+    trainer: Literal["auto", "fit", "fused"] = "auto"
+    # Slots per vectorized chunk of a fused group (ablations.fused.engine): fixed per trial, so a
+    # slot's bits do not depend on how many trials share its group. Ignored by fit.
+    fused_slot_width: int = Field(1, ge=1, le=1024)
 
     @field_validator("dataset")
     @classmethod
@@ -229,4 +240,37 @@ def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
     params = family.finalize(core, params)
     resolved = core.model_dump() | params.model_dump()
     resolved["loss"] = loss
+    resolved["trainer"] = _resolve_trainer(core.trainer, resolved)
     return dict(sorted(resolved.items()))
+
+
+# Backends with a fused trainer (ablations.fused). A model family opts in with
+# ``ModelFamily.supports_fusion``.
+FUSED_BACKENDS = frozenset({"jax"})
+
+
+def why_not_fusable(settings: dict[str, Any]) -> str | None:
+    """Why a trial with these resolved settings cannot use the fused trainer (None: it can).
+
+    Fixed properties only (backend, model family, TensorBoard), so ``trainer = "auto"``
+    resolves from the settings alone, the same way on every machine.
+    """
+    from ablations.models import MODELS
+
+    if settings["backend"] not in FUSED_BACKENDS:
+        return f"backend {settings['backend']} has no fused trainer (only {', '.join(sorted(FUSED_BACKENDS))})"
+    if settings["model"] not in MODELS or not MODELS.get(settings["model"]).supports_fusion:
+        return f"model family {settings['model']} does not support fusion"
+    if settings.get("tensorboard"):
+        return "tensorboard = true: the fused trainer writes no TensorBoard logs yet"
+    return None
+
+
+def _resolve_trainer(trainer: str, resolved: dict[str, Any]) -> str:
+    """``auto`` -> ``fused`` where the fused trainer can train these settings, else ``fit``."""
+    reason = why_not_fusable(resolved)
+    if trainer == "auto":
+        return "fit" if reason else "fused"
+    if trainer == "fused" and reason:
+        raise SettingsError("trainer", f"'fused' is impossible here: {reason}; use 'auto' or 'fit'")
+    return trainer

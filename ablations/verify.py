@@ -4,6 +4,9 @@ Each backend's sample reruns in a fresh worker process (set up like the process 
 never in the process that may already hold compiled functions or RNG state, and nothing is
 written to the store: the rerun's record is compared with the stored one and dropped. Compared
 exactly: the training history, the test metrics and the hash of the final weights.
+A fused trial (``trainer = "fused"``) reruns alone, as a fused group of one at its recorded
+``fused_slot_width`` (``run_trial`` does that): at a fixed slot width a slot's bits do not
+depend on which trials shared its group, so it must reproduce bit for bit.
 The outcome is stored as ``runs/<matrix>/verify-<profile>.json`` for the report's
 ``determinism`` section.
 """

@@ -14,7 +14,7 @@ import pytest
 
 from ablations.datasets import DATASETS
 from ablations.fused import group_key, plan_groups, why_not_fused
-from ablations.settings import resolve_settings
+from ablations.settings import SettingsError, resolve_settings
 from ablations.trial import TrialConfig
 
 BASE = {
@@ -65,33 +65,70 @@ def test_only_jax_and_fusable_families_fuse() -> None:
     )
     assert "does not support fusion" in why_not_fused(wide)
     assert "tensorboard" in why_not_fused(config(0, tensorboard=True))
+    assert "trainer = 'fit'" in why_not_fused(config(0, trainer="fit"))
 
 
-def test_plan_groups_is_balanced_order_free_and_leaves_singles_alone() -> None:
+def test_trainer_auto_resolves_from_the_settings_alone() -> None:
+    assert config(0).settings["trainer"] == "fused"
+    assert config(0, trainer="fit").settings["trainer"] == "fit"
+    assert config(0, backend="tensorflow").settings["trainer"] == "fit"
+    assert config(0, tensorboard=True).settings["trainer"] == "fit"
+    deep = resolve_settings({"dataset": "california_housing", "model": "deep", "backend": "jax"})
+    assert deep["trainer"] == "fused"  # the Wide & Deep suite's MLP alone is an MLP
+    wide = resolve_settings({"dataset": "california_housing", "model": "wide_deep", "backend": "jax"})
+    assert wide["trainer"] == "fit"
+    assert resolve_settings(config(0).settings) == config(0).settings  # resolving is idempotent
+    # the trainer and the slot width are settings, so part of the trial id
+    assert len({config(0).trial_id, config(0, trainer="fit").trial_id, config(0, fused_slot_width=2).trial_id}) == 3
+
+
+def test_an_impossible_fused_trainer_is_one_line_naming_the_field() -> None:
+    with pytest.raises(SettingsError, match=r"^trainer: 'fused' is impossible here: backend tensorflow has no fused"):
+        resolve_settings({**BASE, "backend": "tensorflow", "trainer": "fused"})
+    with pytest.raises(SettingsError, match=r"^trainer: 'fused' is impossible here: tensorboard = true"):
+        resolve_settings({**BASE, "tensorboard": True, "trainer": "fused"})
+    with pytest.raises(SettingsError, match=r"^fused_slot_width: "):
+        resolve_settings({**BASE, "fused_slot_width": 0})
+
+
+def test_plan_groups_is_balanced_order_free_and_a_lone_fused_trial_is_a_group_of_one() -> None:
     trials = [config(seed) for seed in range(5)] + [config(0, depth=3), config(0, backend="tensorflow")]
     groups, alone = plan_groups(trials, max_size=2)
-    assert sorted(map(len, groups)) == [2, 3] or sorted(map(len, groups)) == [2, 2]
-    assert all(len(g) >= 2 for g in groups)
-    assert sum(map(len, groups)) + len(alone) == len(trials)
-    assert {c.trial_id for c in alone} >= {config(0, depth=3).trial_id, config(0, backend="tensorflow").trial_id}
+    assert sorted(map(len, groups)) == [1, 1, 2, 2]  # 5 seeds in balanced chunks (1, 2, 2); depth 3 alone
+    assert [c.trial_id for c in alone] == [config(0, backend="tensorflow").trial_id]
+    assert [config(0, depth=3).trial_id] in [[c.trial_id for c in g] for g in groups]
     again, _ = plan_groups(list(reversed(trials)), max_size=2)
     assert [[c.trial_id for c in g] for g in again] == [[c.trial_id for c in g] for g in groups]
     groups, alone = plan_groups([config(s) for s in range(5)], max_size=16)
     assert [len(g) for g in groups] == [5] and alone == []
+    groups, alone = plan_groups([config(s, trainer="fit") for s in range(3)])
+    assert groups == [] and len(alone) == 3
+
+
+def test_plan_tasks_keeps_the_trials_order() -> None:
+    from ablations.executors.workers import plan_tasks
+
+    trials = [config(0, backend="tensorflow"), config(0), config(0, depth=3), config(1)]
+    tasks = plan_tasks(trials)
+    assert [[t.trial_id for t in task] for task in tasks] == [
+        [trials[0].trial_id],
+        sorted([trials[1].trial_id, trials[3].trial_id]),
+        [trials[2].trial_id],
+    ]
 
 
 # -- training -------------------------------------------------------------------------------
 @needs_jax
 def test_rerun_reproduces_every_slot_bit_for_bit(tmp_path: Any) -> None:
     from ablations.fused import run_group
-    from ablations.fused.adapter import trial_program
+    from ablations.program import build_program
     from ablations.runner import weights_sha256
 
     trials = [config(seed, checkpoint=True, early_stopping_patience=5) for seed in range(3)]
     first, second = run_group(trials, artifacts_dir=tmp_path), run_group(trials)
     assert hashes(first) == hashes(second)
     # each trial's best-weights checkpoint, written from its own slice (= its restored weights)
-    model = trial_program(trials[2].settings).build_model()
+    model = build_program(trials[2].settings).build_model()
     model.load_weights(str(tmp_path / first[2]["checkpoint"]))
     assert weights_sha256(model) == first[2]["weights_sha256"]
     assert [r["history"] for r in first] == [r["history"] for r in second]
@@ -203,7 +240,7 @@ def test_probe_rows_match_the_fit_probe() -> None:
 
     trial = config(0, epochs=2, probe_every=1, probe_batch_size=64)
     fused = run_group([trial, config(1, epochs=2, probe_every=1, probe_batch_size=64)])[0]
-    fit = run_trial(trial)
+    fit = run_trial(config(0, epochs=2, probe_every=1, probe_batch_size=64, trainer="fit"))
     assert fit["status"] == "ok" and fused["status"] == "ok"
     key = lambda r: (r["epoch"], r["layer_index"], r["layer"], r["kind"])
     assert sorted(map(key, fused["probes"])) == sorted(map(key, fit["probes"]))
@@ -233,7 +270,7 @@ def test_fused_and_fit_reach_the_same_mean_accuracy(cell: str) -> None:
     settings = {**EQUIVALENCE_CELLS[cell], "epochs": 5, "max_train_samples": None}
     trials = [config(seed, **settings) for seed in range(8)]
     fused = [r["test"]["accuracy"] for r in run_group(trials)]
-    fit = [run_trial(t)["test"]["accuracy"] for t in trials]
+    fit = [run_trial(config(seed, **settings, trainer="fit"))["test"]["accuracy"] for seed in range(8)]
     print(f"{cell}: fused {np.mean(fused):.4f} +- {np.std(fused):.4f}, fit {np.mean(fit):.4f} +- {np.std(fit):.4f}")
     assert np.mean(fit) > 0.8, "the cell must learn for the comparison to mean anything"
     assert abs(np.mean(fused) - np.mean(fit)) < 0.02

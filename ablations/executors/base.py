@@ -37,10 +37,9 @@ class Executor(ABC):
     """Runs a list of trials, reporting each stored record through ``on_result``.
 
     ``run`` gets the whole list of pending trials, not one at a time, and groups them by
-    (backend, device), because a worker process runs one Keras backend. A future executor may
-    run a group of same-shape cells (seeds, learning rates, dropout rates) as one program (e.g.
-    ``jax.vmap`` over the models) and store one record per trial from it; callers need not
-    change for that. After a stop, an executor starts no further trial (those running may
+    (backend, device), because a worker process runs one Keras backend. Within a group,
+    ``trainer = "fused"`` trials of one program train together as one task (``jax.vmap`` over
+    the models, :mod:`ablations.fused`) that stores one record per trial. After a stop, an executor starts no further trial (those running may
     finish) and raises KeyboardInterrupt if any trial was left unstarted.
     """
 

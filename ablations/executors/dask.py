@@ -17,12 +17,14 @@ from typing import Any
 
 from ablations.executors.base import STOP_REQUESTED, Executor, OnResult, stop_if_requested
 from ablations.executors.workers import (
-    run_in_worker,
+    plan_tasks,
+    run_task_in_worker,
     store_outcome,
     threads_per_worker,
     worker_died_record,
     worker_environment,
 )
+from ablations.fused.groups import group_id
 from ablations.store import ResultStore
 from ablations.trial import TrialConfig
 
@@ -73,7 +75,7 @@ class DaskExecutor(Executor):
         artifacts_dir: Path,
         on_result: OnResult,
     ) -> None:
-        """Keep one trial per worker thread submitted, and submit no more after a stop.
+        """Keep one task (a trial, or a fused group) per worker thread submitted, and submit no more after a stop.
 
         Dask would queue every submitted task on the workers; submitting as slots free up means
         a stop leaves no queued trial behind to start later.
@@ -82,28 +84,27 @@ class DaskExecutor(Executor):
         from distributed.scheduler import KilledWorker
 
         slots = max(self.jobs, sum(client.nthreads().values()), 1)
-        todo = list(reversed(trials))
-        running: dict[Any, TrialConfig] = {}
+        todo = list(reversed(plan_tasks(trials, max_group=self.options.get("max_group"))))
+        running: dict[Any, list[TrialConfig]] = {}
         finished = as_completed()
 
         def submit_while_free() -> None:
             while todo and len(running) < slots and not STOP_REQUESTED.is_set():
-                trial = todo.pop()
-                future = client.submit(
-                    run_in_worker, trial, store, artifacts_dir, threads, key=f"trial-{trial.trial_id}", pure=False
-                )
-                running[future] = trial
+                task = todo.pop()
+                key = f"trial-{task[0].trial_id}" if len(task) == 1 else f"group-{group_id(task)}"
+                future = client.submit(run_task_in_worker, task, store, artifacts_dir, threads, key=key, pure=False)
+                running[future] = task
                 finished.add(future)
 
         try:
             submit_while_free()
             for future in finished:
-                trial = running.pop(future)
+                task = running.pop(future)
                 try:
-                    record = future.result()
+                    records = future.result()
                 except KilledWorker as exc:
-                    record = store_outcome(trial, store, worker_died_record(trial, str(exc)))
-                if record is not None:
+                    records = [store_outcome(trial, store, worker_died_record(trial, str(exc))) for trial in task]
+                for record in records:
                     on_result(record)
                 submit_while_free()
         except KeyboardInterrupt:

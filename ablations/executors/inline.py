@@ -2,7 +2,9 @@
 
 Keras runs one backend per process, so a group of another backend (``backend = "jax"`` in a
 TensorFlow process) runs in one worker process of its own backend, as ``--executor process
---jobs 1`` would run it, instead of being skipped.
+--jobs 1`` would run it, instead of being skipped. Fused trials (``trainer = "fused"``) train
+in groups here too (:func:`~ablations.executors.workers.plan_tasks`): the executor never
+changes what a trial computes.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 
 from ablations.executors.base import Executor, OnResult, stop_if_requested
 from ablations.executors.process import ProcessExecutor
-from ablations.executors.workers import execute_one, import_framework, process_backend
+from ablations.executors.workers import execute_task, import_framework, plan_tasks, process_backend
 from ablations.store import ResultStore
 from ablations.trial import TrialConfig
 
@@ -27,13 +29,12 @@ class InlineExecutor(Executor):
         on_result: OnResult,
     ) -> None:
         if backend != process_backend():
-            ProcessExecutor(jobs=1).run_group(
+            ProcessExecutor(jobs=1, **self.options).run_group(
                 backend, trials, store=store, artifacts_dir=artifacts_dir, on_result=on_result
             )
             return
         import_framework()
-        for trial in trials:
+        for task in plan_tasks(trials, max_group=self.options.get("max_group")):
             stop_if_requested()
-            record = execute_one(trial, store, artifacts_dir)
-            if record is not None:
+            for record in execute_task(task, store, artifacts_dir):
                 on_result(record)

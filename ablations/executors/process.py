@@ -5,6 +5,9 @@ the ~7 s import and the process start are paid per worker, not per trial. Worker
 with ``forkserver`` (``spawn`` where that is missing), never ``fork``: a forked TensorFlow
 runtime deadlocks.
 
+The unit a worker runs is a task (:func:`~ablations.executors.workers.plan_tasks`): one trial
+that trains with ``fit``, or a whole fused group (``trainer = "fused"``), trained as one program.
+
 A worker that dies (killed, out of memory, a crash in native code) breaks the whole
 ``concurrent.futures`` pool, and the pool stops its other workers too. So the trials that were
 running then are rerun one at a time in a fresh one-worker pool: the one whose worker dies again
@@ -22,7 +25,8 @@ from pathlib import Path
 from ablations.executors.base import STOP_POLL_S, STOP_REQUESTED, Executor, OnResult, stop_if_requested
 from ablations.executors.workers import (
     configure_worker,
-    execute_one,
+    execute_task,
+    plan_tasks,
     store_outcome,
     threads_per_worker,
     worker_died_record,
@@ -55,12 +59,12 @@ class ProcessExecutor(Executor):
     def run_group(
         self, backend: str, trials: list[TrialConfig], *, store: ResultStore, artifacts_dir: Path, on_result: OnResult
     ) -> None:
-        queue = list(trials)
-        suspects: list[TrialConfig] = []
+        queue = plan_tasks(trials, max_group=self.options.get("max_group"))
+        suspects: list[list[TrialConfig]] = []
         while queue or suspects:
             stop_if_requested()
-            # A trial that was running when a pool broke is rerun alone, in a pool of its own:
-            # if that pool breaks too, this trial killed its worker and nothing else is blamed.
+            # A task that was running when a pool broke is rerun alone, in a pool of its own:
+            # if that pool breaks too, this task killed its worker and nothing else is blamed.
             isolating = bool(suspects)
             if isolating:
                 batch, workers = [suspects.pop(0)], 1
@@ -69,54 +73,58 @@ class ProcessExecutor(Executor):
             interrupted = self._run_pool(
                 backend, batch, workers=workers, store=store, artifacts_dir=artifacts_dir, on_result=on_result
             )
-            for trial in interrupted:
+            for task in interrupted:
                 if isolating:
-                    detail = f"the worker process running trial {trial.trial_id} exited abruptly"
-                    on_result(store_outcome(trial, store, worker_died_record(trial, detail)))
-                elif (store.unfinished(trial.trial_id, attempted=set()) or ("",))[0] == Status.KILLED:
-                    suspects.append(trial)
+                    for trial in task:
+                        if store.get(trial.trial_id) is None:
+                            detail = f"the worker process running trial {trial.trial_id} exited abruptly"
+                            on_result(store_outcome(trial, store, worker_died_record(trial, detail)))
+                elif any(
+                    (store.unfinished(trial.trial_id, attempted=set()) or ("",))[0] == Status.KILLED for trial in task
+                ):
+                    suspects.append(task)
                 else:
-                    queue.append(trial)
+                    queue.append(task)
 
     def _run_pool(
         self,
         backend: str,
-        trials: list[TrialConfig],
+        tasks: list[list[TrialConfig]],
         *,
         workers: int,
         store: ResultStore,
         artifacts_dir: Path,
         on_result: OnResult,
-    ) -> list[TrialConfig]:
-        """Run ``trials`` in one pool; return those it did not finish because the pool broke.
+    ) -> list[list[TrialConfig]]:
+        """Run ``tasks`` in one pool; return those it did not finish because the pool broke.
 
-        A trial is submitted only when a worker is free, so none waits inside the pool: after a
-        stop no further trial is submitted, and a broken pool loses no queued trial.
+        A task is submitted only when a worker is free, so none waits inside the pool: after a
+        stop no further task is submitted, and a broken pool loses no queued task.
         """
         pool = worker_pool(backend, workers)
-        pending: dict[Future, TrialConfig] = {}
-        todo = list(reversed(trials))
-        interrupted: list[TrialConfig] = []
+        pending: dict[Future, list[TrialConfig]] = {}
+        todo = list(reversed(tasks))
+        interrupted: list[list[TrialConfig]] = []
         try:
             while todo or pending:
                 while todo and len(pending) < workers and not STOP_REQUESTED.is_set():
-                    trial = todo.pop()
-                    pending[pool.submit(execute_one, trial, store, artifacts_dir)] = trial
+                    task = todo.pop()
+                    pending[pool.submit(execute_task, task, store, artifacts_dir)] = task
                 if not pending:  # stopped, and what was running has finished
                     break
                 done, _ = wait(pending, timeout=STOP_POLL_S, return_when=FIRST_COMPLETED)
                 for future in done:
-                    trial = pending.pop(future)
+                    task = pending.pop(future)
                     try:
-                        record = future.result()
+                        records = future.result()
                     except BrokenProcessPool:
-                        interrupted.append(trial)
+                        interrupted.append(task)
                         continue
-                    if record is not None:
+                    for record in records:
                         on_result(record)
                 if interrupted:
                     interrupted += list(pending.values()) + list(reversed(todo))
-                    log.warning("a worker died; %d unfinished trials go to a fresh pool", len(interrupted))
+                    log.warning("a worker died; %d unfinished tasks go to a fresh pool", len(interrupted))
                     return interrupted
         finally:
             # Joins the workers, so a dead worker's claim reads as stale afterwards.

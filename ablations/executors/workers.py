@@ -61,6 +61,51 @@ def execute_one(trial: TrialConfig, store: ResultStore, artifacts_dir: Path) -> 
         store.release(trial.trial_id)
 
 
+def execute_group(trials: Sequence[TrialConfig], store: ResultStore, artifacts_dir: Path) -> list[dict[str, Any]]:
+    """A fused group as one task: claim each trial, train the claimed ones together, store, release.
+
+    A trial another process holds (or already stored) is left out; the group trains the rest
+    (each slot's bits do not depend on its neighbours at a fixed slot width). Each record is
+    stored atomically when the group ends, so a kill mid-group leaves every member unstored,
+    and a rerun trains them again and gets the same bits.
+    """
+    from ablations.fused.trainer import run_group
+
+    claimed = [trial for trial in trials if store.claim(trial.trial_id)]
+    try:
+        if not claimed:
+            return []
+        records = run_group(claimed, artifacts_dir=artifacts_dir)
+        for record in records:
+            store.put(record)
+        return records
+    finally:
+        for trial in claimed:
+            store.release(trial.trial_id)
+
+
+def execute_task(task: Sequence[TrialConfig], store: ResultStore, artifacts_dir: Path) -> list[dict[str, Any]]:
+    """One unit of work from :func:`plan_tasks`: a fused group, or one trial that trains with fit."""
+    if len(task) == 1 and task[0].settings.get("trainer") != "fused":
+        record = execute_one(task[0], store, artifacts_dir)
+        return [] if record is None else [record]
+    return execute_group(task, store, artifacts_dir)
+
+
+def plan_tasks(trials: Sequence[TrialConfig], *, max_group: int | None = None) -> list[list[TrialConfig]]:
+    """The trials as tasks: fused groups (``ablations.fused.plan_groups``) and single fit trials.
+
+    Tasks keep the order of their first trial in ``trials``. ``max_group`` (a run option, not
+    part of any trial's id) caps a fused group; default ``DEFAULT_MAX_GROUP``.
+    """
+    from ablations.fused.groups import DEFAULT_MAX_GROUP, plan_groups
+
+    groups, alone = plan_groups(list(trials), max_size=max_group or DEFAULT_MAX_GROUP)
+    position = {trial.trial_id: i for i, trial in enumerate(trials)}
+    tasks = [list(group) for group in groups] + [[trial] for trial in alone]
+    return sorted(tasks, key=lambda task: min(position[t.trial_id] for t in task))
+
+
 def group_trials(trials: Sequence[TrialConfig]) -> dict[Group, list[TrialConfig]]:
     """Trials by (backend, device), each group in the order given."""
     groups: dict[Group, list[TrialConfig]] = {}
@@ -282,11 +327,13 @@ def thread_local_python_random() -> None:
         setattr(random, name, lambda *a, _name=name, **k: getattr(_THREAD_RANDOM.rng, _name)(*a, **k))
 
 
-def run_in_worker(trial: TrialConfig, store: ResultStore, artifacts_dir: Any, threads: int) -> dict[str, Any] | None:
-    """One trial on a worker set up elsewhere (a Dask worker): check, configure once, run."""
-    reason = unavailable_reason(trial.backend)
+def run_task_in_worker(
+    task: Sequence[TrialConfig], store: ResultStore, artifacts_dir: Any, threads: int
+) -> list[dict[str, Any]]:
+    """One task of :func:`plan_tasks` on a worker set up elsewhere (a Dask worker)."""
+    reason = unavailable_reason(task[0].backend)
     if reason is not None:
-        return store_outcome(trial, store, skipped_record(trial, f"{reason} (worker {os.getpid()})"))
+        return [store_outcome(t, store, skipped_record(t, f"{reason} (worker {os.getpid()})")) for t in task]
     thread_local_python_random()
-    configure_worker(trial.backend, threads)
-    return execute_one(trial, store, artifacts_dir)
+    configure_worker(task[0].backend, threads)
+    return execute_task(task, store, artifacts_dir)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from ablations.fused.groups import (
     DEFAULT_MAX_GROUP,
-    FUSABLE_FAMILIES,
     group_key,
     plan_groups,
+    why_not_fusable,
     why_not_fused,
 )
 
-__all__ = ["DEFAULT_MAX_GROUP", "FUSABLE_FAMILIES", "group_key", "plan_groups", "run_group", "why_not_fused"]
+__all__ = ["DEFAULT_MAX_GROUP", "group_key", "plan_groups", "run_group", "why_not_fusable", "why_not_fused"]
 
 
 def __getattr__(name: str):  # run_group imports Keras: only when asked for

@@ -26,12 +26,11 @@ from collections import defaultdict
 from typing import Any
 
 from ablations import SCHEMA_VERSION
+from ablations.settings import FUSED_BACKENDS, why_not_fusable
 from ablations.trial import TrialConfig, short_hash
 
-# Model families whose models the fused engine can vmap (functional, single output, no
-# host-side state). Phase 2: a ``supports_fusion`` flag on ModelFamily replaces this set.
-FUSABLE_FAMILIES = frozenset({"mlp"})
-BACKENDS = frozenset({"jax"})
+__all__ = ["FUSED_BACKENDS", "why_not_fusable"]  # the rule lives in settings (trainer = auto)
+
 VARIES = frozenset(
     {"learning_rate", "early_stopping_monitor", "early_stopping_min_delta", "early_stopping_patience", "checkpoint"}
 )
@@ -39,19 +38,17 @@ VARIES = frozenset(
 # size it from the compiled program's memory.
 DEFAULT_MAX_GROUP = 16
 # Slots per vectorized chunk (see ablations.fused.engine.FusedProgram): fixed, so a slot's bits
-# do not depend on its group's size.
+# do not depend on its group's size. A trial's own width is its ``fused_slot_width`` setting.
 DEFAULT_SLOT_WIDTH: int | None = 1
 
 
 def why_not_fused(config: TrialConfig) -> str | None:
-    """Why this trial must train alone with ``fit`` (None: it can fuse)."""
-    s = config.settings
-    if s["backend"] not in BACKENDS:
-        return f"backend {s['backend']} has no fused trainer (only {', '.join(sorted(BACKENDS))})"
-    if s["model"] not in FUSABLE_FAMILIES:
-        return f"model family {s['model']} does not support fusion"
-    if s.get("tensorboard"):
-        return "tensorboard = true: the fused trainer writes no TensorBoard logs yet"
+    """Why this trial trains alone with ``fit`` (None: it trains with the fused trainer)."""
+    reason = why_not_fusable(config.settings)
+    if reason is not None:
+        return reason
+    if config.settings.get("trainer", "fused") != "fused":
+        return f"trainer = {config.settings['trainer']!r}"
     if config.meta.get("callbacks"):
         return "per-run callbacks (a search's pruning) need fit"
     return None
@@ -70,11 +67,12 @@ def group_id(configs: list[TrialConfig]) -> str:
 def plan_groups(
     configs: list[TrialConfig], *, max_size: int = DEFAULT_MAX_GROUP
 ) -> tuple[list[list[TrialConfig]], list[TrialConfig]]:
-    """``(groups, alone)``: groups of 2..max_size trials, and the trials that train with fit.
+    """``(groups, alone)``: groups of 1..max_size fused trials, and the trials that train with fit.
 
     Trials of one key are sorted by trial id and cut into balanced chunks, so the same pending
-    trials always give the same groups, whatever order they came in. A key with one trial
-    does not fuse.
+    trials always give the same groups, whatever order they came in. A key with one trial is a
+    group of one: it still trains with the fused trainer (its ``trainer`` setting says so), and
+    at a fixed slot width its bits are those it would have in any group.
     """
     if max_size < 1:
         raise ValueError(f"max_size must be >= 1 (got {max_size})")
@@ -90,11 +88,7 @@ def plan_groups(
         members = sorted(by_key[key], key=lambda c: c.trial_id)
         n_chunks = math.ceil(len(members) / max_size)
         for i in range(n_chunks):
-            chunk = members[i * len(members) // n_chunks : (i + 1) * len(members) // n_chunks]
-            if len(chunk) > 1:
-                groups.append(chunk)
-            else:
-                alone.extend(chunk)
+            groups.append(members[i * len(members) // n_chunks : (i + 1) * len(members) // n_chunks])
     return groups, alone
 
 

@@ -41,14 +41,19 @@ def run_group(
     configs: list[TrialConfig],
     *,
     artifacts_dir: Path | None = None,
-    slot_width: int | None = DEFAULT_SLOT_WIDTH,
+    slot_width: int | str | None = "settings",
     _splits: tuple[dict[str, Any], ...] = (),
 ) -> list[dict[str, Any]]:
     """Train ``configs`` (one group key) together; one record per config, in order.
 
-    ``slot_width``: see :class:`ablations.fused.engine.FusedProgram`.
+    ``slot_width``: see :class:`ablations.fused.engine.FusedProgram`; by default the trials'
+    ``fused_slot_width`` setting (part of their id, and of the group key, so the same for all).
     """
-    from ablations.runner import base_record, utc_now
+    from ablations.trial_record import base_record, utc_now
+
+    if slot_width == "settings":
+        slot_width = configs[0].settings.get("fused_slot_width", DEFAULT_SLOT_WIDTH)
+    assert slot_width is None or isinstance(slot_width, int)
 
     records = [base_record(c) for c in configs]
     t0 = time.perf_counter()
@@ -124,9 +129,10 @@ def _train_group(
 
     from ablations.calibration import calibration_s
     from ablations.environment import fingerprint
-    from ablations.fused.adapter import trial_program
     from ablations.fused.engine import FusedProgram, padded_size, slot_values, stack
-    from ablations.runner import _has_nan, best_epoch, seed_everything, weights_sha256
+    from ablations.optimizers import make_optimizer
+    from ablations.program import build_program
+    from ablations.trial_record import _has_nan, best_epoch, seed_everything, weights_sha256
 
     t_start = time.perf_counter()
     s = configs[0].settings
@@ -146,12 +152,12 @@ def _train_group(
         return
 
     t_program = time.perf_counter()
-    program = trial_program(s)  # data, loss and metrics: the same for every slot (group key)
+    program = build_program(s)  # data, loss and metrics: the same for every slot (group key)
     slots, template = [], None
     for config in configs:
         seed_everything(config.seed, "jax")  # the runner's order: data, then seed, then build
         model = program.build_model()
-        optimizer = program.make_optimizer(config.settings)
+        optimizer = make_optimizer(config.settings)  # the slot's own learning rate
         optimizer.build(model.trainable_variables)
         slots.append(slot_values(model, optimizer))
         if template is None:

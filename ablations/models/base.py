@@ -32,6 +32,9 @@ class ModelFamily:
 
     name: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]] = NoParams
+    # Whether the fused trainer (ablations.fused) can train this family's models as one vmapped
+    # program: a functional model, one input, one output, no host-side state in training.
+    supports_fusion: ClassVar[bool] = False
 
     def finalize(self, core: CoreSettings, params: Any) -> Any:
         """Resolve "auto" choices and check combinations; raise SettingsError if impossible."""

@@ -43,6 +43,7 @@ def default_initializer(activation: str) -> str:
 class MLPFamily(ModelFamily):
     name = "mlp"
     Params = MLPParams
+    supports_fusion = True  # and DeepFamily, the same MLP, inherits it
 
     def finalize(self, core, params: MLPParams) -> MLPParams:
         from ablations.settings_error import SettingsError
