@@ -77,8 +77,14 @@ def smoke(session: nox.Session) -> None:
     session.run("ablations", "run", *common, "--quiet", env=RUN_ENV)
     session.run("ablations", "report", *common, "--out", reports, env=RUN_ENV)
     session.run(
-        "ablations", "check", *common, "--baseline", "bench/baselines/smoke.json",
-        "--junit-xml", os.path.join(tmp, "smoke-check.xml"), env=RUN_ENV,
+        "ablations",
+        "check",
+        *common,
+        "--baseline",
+        "bench/baselines/smoke.json",
+        "--junit-xml",
+        os.path.join(tmp, "smoke-check.xml"),
+        env=RUN_ENV,
     )
 
 
@@ -99,6 +105,11 @@ def bench(session: nox.Session) -> None:
     install(session)
     os.makedirs(".benchmarks", exist_ok=True)
     session.run(
-        "pytest", "bench", "-p", "no:cacheprovider", "--benchmark-json=.benchmarks/bench.json",
-        *session.posargs, env=RUN_ENV,
+        "pytest",
+        "bench",
+        "-p",
+        "no:cacheprovider",
+        "--benchmark-json=.benchmarks/bench.json",
+        *session.posargs,
+        env=RUN_ENV,
     )

@@ -22,7 +22,9 @@ from ablations.spec import DEFAULT_PROFILE
 
 def _add_common(parser: argparse.ArgumentParser, *, many: bool = True) -> None:
     parser.add_argument(
-        "matrices", nargs="*" if many else 1, metavar="MATRIX",
+        "matrices",
+        nargs="*" if many else 1,
+        metavar="MATRIX",
         help="matrix names (shipped in ablations/matrices) or .toml paths; none = all",
     )
     parser.add_argument("--profile", "-p", default=DEFAULT_PROFILE, help="smoke, default, full, ...")
@@ -51,8 +53,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     for matrix in matrices:
         try:
             summary = run_matrix(
-                matrix, args.profile, runs_dir=args.runs_dir, executor=args.executor, jobs=args.jobs,
-                force=args.force, retry_failed=args.retry_failed, quiet=args.quiet,
+                matrix,
+                args.profile,
+                runs_dir=args.runs_dir,
+                executor=args.executor,
+                jobs=args.jobs,
+                force=args.force,
+                retry_failed=args.retry_failed,
+                quiet=args.quiet,
                 executor_options={"scheduler": args.scheduler} if args.scheduler else None,
                 search_storage=args.storage,
             )
@@ -157,7 +165,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         baseline = load_baseline(path)
         outcome = check(
-            resolve_matrices(args.matrices), args.profile, args.runs_dir, baseline,
+            resolve_matrices(args.matrices),
+            args.profile,
+            args.runs_dir,
+            baseline,
             only=bool(args.matrices) and args.matrices != ["all"],
         )
     except (BaselineError, GateError) as exc:
@@ -213,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retry-failed", action="store_true", help="also rerun failed and timed-out trials")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar (CI)")
     p.add_argument(
-        "--storage", default=None,
+        "--storage",
+        default=None,
         help="search matrices: an Optuna storage URL that several workers share (default: SQLite in the runs dir)",
     )
     p.set_defaults(func=cmd_run)
@@ -241,7 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--out", type=Path, default=None, help="default: bench/baselines/<profile>.json")
     p.add_argument(
-        "--accept", nargs="+", metavar="CELL", default=None,
+        "--accept",
+        nargs="+",
+        metavar="CELL",
+        default=None,
         help="an intended change: take only these cells from the current results (MATRIX, "
         "MATRIX:key=value[,key=value] or MATRIX:CELL_ID), keep the rest of the baseline",
     )

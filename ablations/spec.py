@@ -8,6 +8,7 @@ the file, the field path and what is allowed.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import itertools
 import json
@@ -130,9 +131,7 @@ class Matrix:
 
     def profile(self, name: str) -> Profile:
         spec = self.spec
-        where = {f"fixed.{k}": f"fixed.{k}" for k in spec.fixed} | {
-            f"axes.{k}": f"axes.{k}" for k in spec.axes
-        }
+        where = {f"fixed.{k}": f"fixed.{k}" for k in spec.fixed} | {f"axes.{k}": f"axes.{k}" for k in spec.axes}
         seeds, fixed, axes = list(spec.seeds), dict(spec.fixed), dict(spec.axes)
         exclude, include, limit = list(spec.exclude), list(spec.include), spec.cell_limit
         rules_at = {"exclude": "exclude", "include": "include"}
@@ -173,31 +172,27 @@ class Matrix:
         entries (GitHub Actions' extension rule, without its creation of new cells).
         """
         keys = list(profile.axes)
-        product = [dict(zip(keys, combo)) for combo in itertools.product(*profile.axes.values())]
+        product = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*profile.axes.values())]
         used: set[str] = set()
         for i, rule in enumerate(profile.exclude):
             at = f"{profile.where['exclude']}[{i}]"
             for key in rule:
                 if key not in profile.axes and f"axes.{key}" not in self._all_axes():
-                    raise MatrixError(
-                        self.path, f"{at}.{key}", f"not an axis; axes: {', '.join(keys) or '(none)'}"
-                    )
+                    raise MatrixError(self.path, f"{at}.{key}", f"not an axis; axes: {', '.join(keys) or '(none)'}")
             if any(all(c.get(k) == v for k, v in rule.items()) for c in product):
                 used.add(at)
         cells: list[tuple[dict[str, Any], dict[str, Any]]] = [
-            (c, {})
-            for c in product
-            if not any(all(c.get(k) == v for k, v in r.items()) for r in profile.exclude)
+            (c, {}) for c in product if not any(all(c.get(k) == v for k, v in r.items()) for r in profile.exclude)
         ]
         for i, entry in enumerate(profile.include):
             at = f"{profile.where['include']}[{i}]"
             if not any(key in profile.axes or f"axes.{key}" in self._all_axes() for key in entry):
                 raise MatrixError(self.path, at, "names no axis to match; put settings for every cell in [fixed]")
             for labels, extra in cells:
-                if all(labels.get(k) == v for k, v in entry.items() if k in profile.axes):
-                    if any(k in profile.axes for k in entry):
-                        extra.update({k: v for k, v in entry.items() if k not in profile.axes})
-                        used.add(at)
+                matches = all(labels.get(k) == v for k, v in entry.items() if k in profile.axes)
+                if matches and any(k in profile.axes for k in entry):
+                    extra.update({k: v for k, v in entry.items() if k not in profile.axes})
+                    used.add(at)
         return [(labels, {**profile.fixed, **extra, **labels}) for labels, extra in cells], used
 
     def _all_axes(self) -> set[str]:
@@ -221,10 +216,8 @@ class Matrix:
             field = exc.field.split(".")[0]
             if f"axes.{field}" in profile.where and field in labels:
                 at = f"{profile.where[f'axes.{field}']}"
-                try:
+                with contextlib.suppress(KeyError, ValueError):
                     at += f"[{profile.axes[field].index(labels[field])}]"
-                except (KeyError, ValueError):
-                    pass
             elif f"fixed.{field}" in profile.where:
                 at = profile.where[f"fixed.{field}"]
             elif field in values:
@@ -245,7 +238,8 @@ class Matrix:
         for i, section in enumerate(self.spec.report_sections):
             if section not in SECTIONS:
                 raise MatrixError(
-                    self.path, f"report_sections[{i}]",
+                    self.path,
+                    f"report_sections[{i}]",
                     f"unknown report section {section!r}; known: {', '.join(SECTIONS.names())}",
                 )
         self._validate_tolerances()
@@ -282,7 +276,8 @@ class Matrix:
                 )
             if profile.n_product() * len(profile.seeds) > MAX_TRIALS:
                 raise MatrixError(
-                    self.path, f"{at}.seeds".lstrip("."),
+                    self.path,
+                    f"{at}.seeds".lstrip("."),
                     f"{profile.n_product()} cells x {len(profile.seeds)} seeds exceed {MAX_TRIALS} trials; "
                     "use fewer seeds or cells",
                 )
@@ -377,7 +372,9 @@ def load_matrix(path: str | Path) -> Matrix:
     except tomllib.TOMLDecodeError as exc:
         raise MatrixError(path, "", f"TOML syntax error: {exc}") from None
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively
-        raise MatrixError(path, "", f"arrays or tables nested too deeply; matrix files nest at most {MAX_NESTING} levels") from None
+        raise MatrixError(
+            path, "", f"arrays or tables nested too deeply; matrix files nest at most {MAX_NESTING} levels"
+        ) from None
     return matrix_from_dict(path, raw)
 
 

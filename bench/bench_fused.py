@@ -106,12 +106,16 @@ def compile_times(quick: bool, slot_width: int | None) -> dict[str, Any]:
     from ablations.runner import run_trial
 
     configs = [c for c in trials("jax", quick) if c.cell["cell"] == "depth20-relu-bn"]
-    configs = [c.__class__(c.matrix, c.cell, {**c.settings, "epochs": 2}, s, c.dataset_version) for c, s in
-               zip(configs * 2, range(8), strict=False)]
+    configs = [
+        c.__class__(c.matrix, c.cell, {**c.settings, "epochs": 2}, s, c.dataset_version)
+        for c, s in zip(configs * 2, range(8), strict=False)
+    ]
     out: dict[str, Any] = {"mode": "compile"}
     # Warm the process first (JAX and Keras set-up, first traces), so no case pays for it.
-    warm = [c.__class__(c.matrix, c.cell, {**c.settings, "depth": 1, "epochs": 1}, c.seed, c.dataset_version)
-            for c in configs[:2]]
+    warm = [
+        c.__class__(c.matrix, c.cell, {**c.settings, "depth": 1, "epochs": 1}, c.seed, c.dataset_version)
+        for c in configs[:2]
+    ]
     run_group(warm, slot_width=slot_width)
     run_trial(warm[0])
     for k in (1, 8):
@@ -166,7 +170,10 @@ def main() -> None:
         return
     modes = args.modes.split(",") + (["fit-tf"] if args.tf else [])
     results: dict[str, Any] = {
-        "load_before": os.getloadavg(), "cpu_count": os.cpu_count(), "slot_width": width, "quick": args.quick,
+        "load_before": os.getloadavg(),
+        "cpu_count": os.cpu_count(),
+        "slot_width": width,
+        "quick": args.quick,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}",
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -184,8 +191,10 @@ def main() -> None:
         c = results["compile"]
         results["compile_ratio_k8_over_k1"] = c["fused_k8_first_epoch_s"] / c["fused_k1_first_epoch_s"]
         results["compile_ratio_k8_over_fit"] = c["fused_k8_first_epoch_s"] / c["fit_first_epoch_s"]
-        print(f"first epoch (compile) K=8 / fused K=1: {results['compile_ratio_k8_over_k1']:.2f}x; "
-              f"K=8 / one fit trial: {results['compile_ratio_k8_over_fit']:.2f}x")
+        print(
+            f"first epoch (compile) K=8 / fused K=1: {results['compile_ratio_k8_over_k1']:.2f}x; "
+            f"K=8 / one fit trial: {results['compile_ratio_k8_over_fit']:.2f}x"
+        )
     print("load average (1, 5, 15 min) before:", results["load_before"], "after:", os.getloadavg())
     results["load_after"] = os.getloadavg()
     if args.json:
@@ -242,8 +251,12 @@ def page(results: dict[str, Any]) -> str:
             f"| {mode} | {r['trials']} | {r['seconds']:.1f} | {r['trials_per_hour']:.0f} | {acc} | "
             f"{_load(r.get('load_before'))} | {_load(r.get('load_after'))} |"
         )
-    lines += ["", "Ratios (the issue's goals: fused at least 4x the trials per hour on 2 CPU cores; a K=8 "
-              "group's compilation at most 2x one trial's):", ""]
+    lines += [
+        "",
+        "Ratios (the issue's goals: fused at least 4x the trials per hour on 2 CPU cores; a K=8 "
+        "group's compilation at most 2x one trial's):",
+        "",
+    ]
     for mode in ("fit-jax", "fit-tf"):
         key = f"ratio_fused_over_{mode}"
         if key in results:

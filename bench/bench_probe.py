@@ -33,8 +33,16 @@ EPOCHS = 4
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_probe_cost_per_epoch(benchmark, case):
-    settings = resolve_settings({**CASES[case], "optimizer": "sgd", "momentum": 0.9, "learning_rate": 0.01,
-                                 "probe_every": 1, "checkpoint": False})
+    settings = resolve_settings(
+        {
+            **CASES[case],
+            "optimizer": "sgd",
+            "momentum": 0.9,
+            "learning_rate": 0.01,
+            "probe_every": 1,
+            "checkpoint": False,
+        }
+    )
     config = TrialConfig("bench", {}, settings, 0, DATASETS[settings["dataset"]].version)
     s = config.settings
     program = build_program(s)
@@ -43,8 +51,15 @@ def test_probe_cost_per_epoch(benchmark, case):
     program.compile(model, steps_per_execution=s["steps_per_execution"])
 
     timer = EpochTimer()
-    model.fit(program.x_train, program.y_train, validation_data=(program.x_val, program.y_val), epochs=EPOCHS,
-              batch_size=s["batch_size"], callbacks=[timer], verbose=0)
+    model.fit(
+        program.x_train,
+        program.y_train,
+        validation_data=(program.x_val, program.y_val),
+        epochs=EPOCHS,
+        batch_size=s["batch_size"],
+        callbacks=[timer],
+        verbose=0,
+    )
     epoch_s = float(np.median(timer.durations[1:]))  # the first epoch traces the train step
 
     record: dict = {}
@@ -57,7 +72,11 @@ def test_probe_cost_per_epoch(benchmark, case):
     probe_s = benchmark.stats.stats.median
     ratio = probe_s / epoch_s
     benchmark.extra_info.update(
-        epoch_s=epoch_s, probe_s=probe_s, first_probe_s=first_s,
-        ratio_to_epoch=ratio, first_ratio_to_epoch=first_s / epoch_s, rows_per_probe=sum(r["epoch"] == 0 for r in record["probes"]),
+        epoch_s=epoch_s,
+        probe_s=probe_s,
+        first_probe_s=first_s,
+        ratio_to_epoch=ratio,
+        first_ratio_to_epoch=first_s / epoch_s,
+        rows_per_probe=sum(r["epoch"] == 0 for r in record["probes"]),
     )
     assert ratio < 0.10, f"{case}: a probe costs {ratio:.1%} of an epoch ({probe_s * 1e3:.1f} ms vs {epoch_s:.3f} s)"

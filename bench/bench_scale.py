@@ -18,8 +18,28 @@ BIG = {
     "axes": {
         "width": list(range(8, 8 + 100)),
         "batch_size": [16, 32, 64, 128, 256],
-        "learning_rate": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 0.5, 0.9, 0.05, 0.005, 0.0005, 0.07,
-                          0.007, 0.0007, 0.02, 0.002, 0.0002, 0.04][:20],
+        "learning_rate": [
+            1e-4,
+            3e-4,
+            1e-3,
+            3e-3,
+            1e-2,
+            3e-2,
+            1e-1,
+            3e-1,
+            0.5,
+            0.9,
+            0.05,
+            0.005,
+            0.0005,
+            0.07,
+            0.007,
+            0.0007,
+            0.02,
+            0.002,
+            0.0002,
+            0.04,
+        ][:20],
     },
 }
 
@@ -39,12 +59,19 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     matrix = matrix_from_dict(runs / "big.toml", BIG)
     store = ResultStore(runs, matrix.name)
     for i, trial in enumerate(matrix.trials()):
-        store.put({
-            **trial.to_dict(), "status": "ok", "reason": None, "calibration_s": 0.02,
-            "test": {"accuracy": 0.5 + (i % 100) / 1000, "loss": 1.0},
-            "history": {"val_accuracy": [0.4, 0.5], "loss": [1.2, 1.0]},
-            "timing": {"steady_epoch_s": 0.1}, "epochs_run": 2, "finished_at": "2025-01-01T00:00:00+00:00",
-        })
+        store.put(
+            {
+                **trial.to_dict(),
+                "status": "ok",
+                "reason": None,
+                "calibration_s": 0.02,
+                "test": {"accuracy": 0.5 + (i % 100) / 1000, "loss": 1.0},
+                "history": {"val_accuracy": [0.4, 0.5], "loss": [1.2, 1.0]},
+                "timing": {"steady_epoch_s": 0.1},
+                "epochs_run": 2,
+                "finished_at": "2025-01-01T00:00:00+00:00",
+            }
+        )
     return runs
 
 

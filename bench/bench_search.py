@@ -18,9 +18,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from ablations.search import STRATEGIES  # noqa: E402
-from ablations.search.session import SearchSession, open_storage  # noqa: E402
-from search_helpers import StubObjective, config  # noqa: E402
+from search_helpers import StubObjective, config
+
+from ablations.search import STRATEGIES
+from ablations.search.session import SearchSession, open_storage
 
 BUDGET = 20
 STRATEGY_NAMES = ["grid", "random", "tpe", "tpe_pruned", "genetic", "cmaes", "manual"]

@@ -85,8 +85,22 @@ def main() -> dict:
         course_s, _ = timed([sys.executable, "-c", COURSE_LOOP])
         suite = {}
         for jobs in (1, 2):
-            suite[jobs], _ = timed([sys.executable, "-m", "ablations", "run", str(matrix), "-q", "-e", "process",
-                                    "-j", str(jobs), "--runs-dir", str(Path(tmp) / f"runs{jobs}")])
+            suite[jobs], _ = timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "ablations",
+                    "run",
+                    str(matrix),
+                    "-q",
+                    "-e",
+                    "process",
+                    "-j",
+                    str(jobs),
+                    "--runs-dir",
+                    str(Path(tmp) / f"runs{jobs}"),
+                ]
+            )
         _, probe = timed([sys.executable, "-c", CLEAR_PROBE, str(matrix)])
     clear = json.loads(probe)
     result = {
@@ -94,8 +108,11 @@ def main() -> dict:
         "course_loop_s": course_s,
         "suite_process_1_s": suite[1],
         "suite_process_2_s": suite[2],
-        "trials_per_hour": {"course_loop": 3600 * n / course_s, "suite_1_worker": 3600 * n / suite[1],
-                            "suite_2_workers": 3600 * n / suite[2]},
+        "trials_per_hour": {
+            "course_loop": 3600 * n / course_s,
+            "suite_1_worker": 3600 * n / suite[1],
+            "suite_2_workers": 3600 * n / suite[2],
+        },
         "ratio_suite_2_workers_vs_course": course_s / suite[2],
         "speedup_2_workers_vs_1": suite[1] / suite[2],
         "clear_session_s": {"without": min(clear["False"]), "with": min(clear["True"])},

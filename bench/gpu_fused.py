@@ -83,14 +83,25 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
             times = []
             for _ in range(args.epochs):
                 t = time.perf_counter()
-                model.fit(x_train, y_train, validation_data=(x_val, y_val), batch_size=args.batch_size, epochs=1,
-                          verbose=0, shuffle=True)
+                model.fit(
+                    x_train,
+                    y_train,
+                    validation_data=(x_val, y_val),
+                    batch_size=args.batch_size,
+                    epochs=1,
+                    verbose=0,
+                    shuffle=True,
+                )
                 times.append(time.perf_counter() - t)
             first.append(times[0])
             accuracy.append(model.evaluate(x_val, y_val, batch_size=1024, verbose=0, return_dict=True)["accuracy"])
             per_epoch.append(float(np.mean(times[1:])) if len(times) > 1 else times[0])
-        out |= {"model_epoch_s": float(np.mean(per_epoch)), "first_epoch_s": float(np.mean(first)),
-                "trials": args.fit_trials, "val_accuracy_mean": float(np.mean(accuracy))}
+        out |= {
+            "model_epoch_s": float(np.mean(per_epoch)),
+            "first_epoch_s": float(np.mean(first)),
+            "trials": args.fit_trials,
+            "val_accuracy_mean": float(np.mean(accuracy)),
+        }
         return out
 
     sys.path.insert(0, str(ROOT))
@@ -117,8 +128,14 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         accuracy = engine.evaluate(state, xv, yv)["accuracy"]
         times.append(time.perf_counter() - t)
     steady = float(np.mean(times[1:])) if len(times) > 1 else times[0]
-    out |= {"group_epoch_s": steady, "model_epoch_s": steady / args.k, "first_epoch_s": times[0], "k": args.k,
-            "slot_width": width, "val_accuracy_mean": float(np.mean(accuracy[: args.k]))}
+    out |= {
+        "group_epoch_s": steady,
+        "model_epoch_s": steady / args.k,
+        "first_epoch_s": times[0],
+        "k": args.k,
+        "slot_width": width,
+        "val_accuracy_mean": float(np.mean(accuracy[: args.k])),
+    }
     return out
 
 
@@ -154,14 +171,17 @@ def page(args: argparse.Namespace, rows: list[dict[str, Any]]) -> str:
     ]
     for r in rows:
         note = r.get("error", "").splitlines()[-1:] if "error" in r else [f"val acc {r.get('val_accuracy_mean', '')}"]
-        lines.append(f"| {r['mode']} | {r['deterministic']} | {', '.join(r.get('devices', []))} | "
-                     f"{r.get('model_epoch_s', float('nan')):.5f} | {r.get('first_epoch_s', float('nan')):.2f} | "
-                     f"{' '.join(note)} |")
+        lines.append(
+            f"| {r['mode']} | {r['deterministic']} | {', '.join(r.get('devices', []))} | "
+            f"{r.get('model_epoch_s', float('nan')):.5f} | {r.get('first_epoch_s', float('nan')):.2f} | "
+            f"{' '.join(note)} |"
+        )
     by = {(r["mode"], r["deterministic"]): r.get("model_epoch_s") for r in rows}
     for det in (True, False):
         if by.get(("fit", det)) and by.get(("fused", det)):
-            lines.append(f"\nTrials per hour, fused / fit (deterministic={det}): "
-                         f"{by[('fit', det)] / by[('fused', det)]:.1f}x")
+            lines.append(
+                f"\nTrials per hour, fused / fit (deterministic={det}): {by[('fit', det)] / by[('fused', det)]:.1f}x"
+            )
     if by.get(("fused", True)) and by.get(("fused", False)):
         lines.append(f"\nDeterministic ops cost (fused): {by[('fused', True)] / by[('fused', False)]:.2f}x time")
     return "\n".join(lines) + "\n"

@@ -16,9 +16,17 @@ TWO_CELLS = {
 }
 
 ENV = {
-    "python": "3.11.7", "platform": "Linux-test", "keras": "3.15.1", "backend": "tensorflow",
-    "backend_version": "2.21.0", "devices": ["/device:CPU:0"], "cpu": "Test CPU", "cpu_count": 2,
-    "hostname": "ci", "ablations": "0.1.0", "git_commit": "abc123",
+    "python": "3.11.7",
+    "platform": "Linux-test",
+    "keras": "3.15.1",
+    "backend": "tensorflow",
+    "backend_version": "2.21.0",
+    "devices": ["/device:CPU:0"],
+    "cpu": "Test CPU",
+    "cpu_count": 2,
+    "hostname": "ci",
+    "ablations": "0.1.0",
+    "git_commit": "abc123",
 }
 
 

@@ -134,8 +134,23 @@ def test_rerun_reproduces_every_slot_bit_for_bit(tmp_path: Any) -> None:
     assert [r["history"] for r in first] == [r["history"] for r in second]
     assert len(set(hashes(first).values())) == 3  # the seeds really differ
     record = first[1]
-    for key in ("history", "test", "best_epoch", "epochs_run", "weights_sha256", "param_count", "n_train",
-                "n_val", "n_test", "timing", "samples_per_s", "env", "calibration_s", "status", "reason"):
+    for key in (
+        "history",
+        "test",
+        "best_epoch",
+        "epochs_run",
+        "weights_sha256",
+        "param_count",
+        "n_train",
+        "n_val",
+        "n_test",
+        "timing",
+        "samples_per_s",
+        "env",
+        "calibration_s",
+        "status",
+        "reason",
+    ):
         assert key in record, key
     assert set(record["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert record["fused"]["group_size"] == 3 and record["fused"]["slot"] == 1
@@ -227,7 +242,10 @@ def test_a_failing_group_is_split_down_to_single_trials(monkeypatch: pytest.Monk
     records = run_group(trials)
     assert [r["status"] for r in records] == ["ok"] * 3
     assert [r["fused"]["group_size"] for r in records] == [1, 1, 1]
-    assert records[0]["fused"]["splits"][0] == {"group_size": 3, "reason": "RuntimeError: RESOURCE_EXHAUSTED: pretend out of memory"}
+    assert records[0]["fused"]["splits"][0] == {
+        "group_size": 3,
+        "reason": "RuntimeError: RESOURCE_EXHAUSTED: pretend out of memory",
+    }
     monkeypatch.setattr(engine.FusedProgram, "train_epoch", real)
     assert hashes(records) == hashes(run_group(trials))  # the split changed no slot's bits
 
@@ -242,7 +260,10 @@ def test_probe_rows_match_the_fit_probe() -> None:
     fused = run_group([trial, config(1, epochs=2, probe_every=1, probe_batch_size=64)])[0]
     fit = run_trial(config(0, epochs=2, probe_every=1, probe_batch_size=64, trainer="fit"))
     assert fit["status"] == "ok" and fused["status"] == "ok"
-    key = lambda r: (r["epoch"], r["layer_index"], r["layer"], r["kind"])
+
+    def key(r):
+        return (r["epoch"], r["layer_index"], r["layer"], r["kind"])
+
     assert sorted(map(key, fused["probes"])) == sorted(map(key, fit["probes"]))
     at_init = {key(r): r["value"] for r in fit["probes"] if r["epoch"] == 0}
     for row in fused["probes"]:

@@ -56,14 +56,16 @@ def slot_values(model: Any, optimizer: Any) -> tuple[list[np.ndarray], list[np.n
     return read(model.trainable_variables), read(model.non_trainable_variables), read(optimizer.variables)
 
 
-def stack(slots: list[tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]], *, pad_to: int | None = None) -> State:
+def stack(
+    slots: list[tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]], *, pad_to: int | None = None
+) -> State:
     """Stack slot values; padding slots (copies of slot 0, never active) fill up to ``pad_to``."""
     import jax.numpy as jnp
 
     _register_state()
     slots = list(slots) + [slots[0]] * max(0, (pad_to or 0) - len(slots))
-    columns = list(zip(*slots))
-    return State(*[[jnp.asarray(np.stack(values)) for values in zip(*column)] for column in columns])
+    columns = list(zip(*slots, strict=True))
+    return State(*[[jnp.asarray(np.stack(values)) for values in zip(*column, strict=True)] for column in columns])
 
 
 def padded_size(k: int, slot_width: int | None) -> int:
@@ -107,7 +109,9 @@ class FusedProgram:
         self._evaluate = jax.jit(self._over_slots(self._slot_evaluate_chunk, n_batched=2))
         self._logs = jax.jit(self._over_slots(lambda _: self._empty_logs(), n_batched=1))
         self._final = jax.jit(self._over_slots(self._results, n_batched=1))
-        self._select = jax.jit(jax.vmap(lambda keep, a, b: jax.tree.map(lambda x, y: jax.numpy.where(keep, x, y), a, b)))
+        self._select = jax.jit(
+            jax.vmap(lambda keep, a, b: jax.tree.map(lambda x, y: jax.numpy.where(keep, x, y), a, b))
+        )
         self._probe: Any = None
 
     def _over_slots(self, fn: Any, n_batched: int) -> Any:
@@ -143,7 +147,7 @@ class FusedProgram:
     def _update_logs(self, logs: tuple[Any, Any, list[Any]], loss: Any, y: Any, y_pred: Any) -> tuple:
         total, count, metric_vars = logs
         n = y_pred.shape[0]
-        metric_vars = [m.stateless_update_state(mv, y, y_pred) for m, mv in zip(self.metrics, metric_vars)]
+        metric_vars = [m.stateless_update_state(mv, y, y_pred) for m, mv in zip(self.metrics, metric_vars, strict=True)]
         return total + loss * n, count + n, metric_vars
 
     def _results(self, logs: tuple[Any, Any, list[Any]]) -> dict[str, Any]:
@@ -151,7 +155,7 @@ class FusedProgram:
 
         total, count, metric_vars = logs
         out = {"loss": total / count}
-        for m, mv in zip(self.metrics, metric_vars):
+        for m, mv in zip(self.metrics, metric_vars, strict=True):
             out[m.name] = jnp.asarray(m.stateless_result(mv), "float32")
         return out
 
@@ -206,12 +210,15 @@ class FusedProgram:
         for extra in losses:
             total = total + extra * n
         metric_vars = [
-            m.stateless_update_state(mv, y, y_pred, sample_weight=mask) for m, mv in zip(self.metrics, metric_vars)
+            m.stateless_update_state(mv, y, y_pred, sample_weight=mask)
+            for m, mv in zip(self.metrics, metric_vars, strict=True)
         ]
         return total, count + n, metric_vars
 
     # -- the group ------------------------------------------------------------------------
-    def train_epoch(self, state: State, perms: np.ndarray, active: np.ndarray, x: Any, y: Any) -> tuple[State, dict[str, np.ndarray], np.ndarray]:
+    def train_epoch(
+        self, state: State, perms: np.ndarray, active: np.ndarray, x: Any, y: Any
+    ) -> tuple[State, dict[str, np.ndarray], np.ndarray]:
         """One epoch for every slot: ``perms`` (K, n) row orders, ``active`` (K,) bools."""
         import jax.numpy as jnp
 
@@ -248,9 +255,9 @@ class FusedProgram:
     def load_slot(self, state: State, k: int) -> None:
         """Write slot ``k`` into the template model's variables (to hash or save them)."""
         tv, ntv = self.slot(state, k)
-        for variable, value in zip(self.model.trainable_variables, tv):
+        for variable, value in zip(self.model.trainable_variables, tv, strict=True):
             variable.assign(value)
-        for variable, value in zip(self.model.non_trainable_variables, ntv):
+        for variable, value in zip(self.model.non_trainable_variables, ntv, strict=True):
             variable.assign(value)
 
     # -- gradient-norm probe ----------------------------------------------------------------

@@ -66,11 +66,15 @@ def run_group(
         for record in records:
             if record["status"] is None:
                 record["status"], record["reason"] = Status.TIMEOUT, str(exc)
-    except Exception as exc:  # noqa: BLE001 - a group's failure is recorded (or split), never raised
+    except Exception as exc:
         if len(configs) > 1:
             split = {"group_size": len(configs), "reason": f"{type(exc).__name__}: {exc}".splitlines()[0][:300]}
             half = len(configs) // 2
-            kwargs: dict[str, Any] = {"artifacts_dir": artifacts_dir, "slot_width": slot_width, "_splits": (*_splits, split)}
+            kwargs: dict[str, Any] = {
+                "artifacts_dir": artifacts_dir,
+                "slot_width": slot_width,
+                "_splits": (*_splits, split),
+            }
             return run_group(configs[:half], **kwargs) + run_group(configs[half:], **kwargs)
         for record in records:
             record["status"] = Status.FAILED
@@ -245,7 +249,7 @@ def _train_group(
     shared = ("setup_s", "first_epoch_s", "steady_epoch_s", "fit_s", "evaluation_s", "total_s")
     share = {k: (group_timing[k] / K if group_timing[k] is not None else None) for k in shared}
     family, params = program.family, program.params
-    for k, (config, record) in enumerate(zip(configs, records)):
+    for k, (config, record) in enumerate(zip(configs, records, strict=True)):
         history = family.record_metrics(dict(sorted(histories[k].items())), params)
         test = family.record_metrics({name: float(values[k]) for name, values in sorted(test_logs.items())}, params)
         if program.core.task == "regression" and "mse" in test:
@@ -276,7 +280,9 @@ def _train_group(
             record["status"], record["reason"] = Status.DIVERGED, "loss or metric became NaN or infinite"
         elif timed_out[k]:
             record["status"] = Status.TIMEOUT
-            record["reason"] = f"time_limit_s={limit} reached after {epochs_run[k]} of {s['epochs']} epochs (fused group)"
+            record["reason"] = (
+                f"time_limit_s={limit} reached after {epochs_run[k]} of {s['epochs']} epochs (fused group)"
+            )
         else:
             record["status"] = Status.OK
 
@@ -334,11 +340,11 @@ class _Probe:
             means = vector[1 + n_grads : 1 + n_grads + n_watched]
             stds = vector[1 + n_grads + n_watched :]
             rows = []
-            for (index, layer, weight), position, tv_i in zip(self.weights, self._order, self.tv_index):
+            for (index, layer, weight), position, tv_i in zip(self.weights, self._order, self.tv_index, strict=True):
                 rows.append(row(epoch, index, layer, f"grad_{weight.name}", grads[position]))
                 value = float(np.linalg.norm(np.asarray(state.tv[tv_i][k], dtype=np.float64)))
                 rows.append(row(epoch, index, layer, f"weight_{weight.name}", value))
-            for (index, layer), mean, std in zip(self.watched, means, stds):
+            for (index, layer), mean, std in zip(self.watched, means, stds, strict=True):
                 rows.append(row(epoch, index, layer, "act_mean", mean))
                 rows.append(row(epoch, index, layer, "act_std", std))
             self.records[k]["probes"].extend(rows)

@@ -29,8 +29,17 @@ BASELINE_SCHEMA_VERSION = 2
 BASELINES_DIR = Path("bench") / "baselines"
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 # What the provenance keeps of a record's ``env``, and which of it should match to compare.
-PROVENANCE_KEYS = ("cpu", "cpu_count", "platform", "python", "keras", "backend", "backend_version",
-                   "ablations", "git_commit")
+PROVENANCE_KEYS = (
+    "cpu",
+    "cpu_count",
+    "platform",
+    "python",
+    "keras",
+    "backend",
+    "backend_version",
+    "ablations",
+    "git_commit",
+)
 COMPARABLE_KEYS = ("cpu", "cpu_count", "keras", "backend", "backend_version")
 NOT_RUN = "missing"  # a placeholder's status: the trial has no stored record
 
@@ -78,8 +87,12 @@ class CellResult:
         for name in sorted(self.values):
             stat = self.stat(name)
             assert stat is not None
-            metrics[name] = {"mean": stat.mean, "std": stat.std, "n": stat.n,
-                             "seeds": {str(s): v for s, v in sorted(self.values[name].items())}}
+            metrics[name] = {
+                "mean": stat.mean,
+                "std": stat.std,
+                "n": stat.n,
+                "seeds": {str(s): v for s, v in sorted(self.values[name].items())},
+            }
         return {"cell": self.cell, "statuses": dict(sorted(self.statuses.items())), "metrics": metrics}
 
 
@@ -204,9 +217,7 @@ def _merge_provenance(parts: list[dict[str, list[Any]]]) -> dict[str, list[Any]]
     return {key: sorted(values) for key, values in merged.items()}
 
 
-def build_baseline(
-    matrices: list[Any], profile: str, runs_dir: Path, *, previous: Baseline | None = None
-) -> Baseline:
+def build_baseline(matrices: list[Any], profile: str, runs_dir: Path, *, previous: Baseline | None = None) -> Baseline:
     """The baseline of ``profile`` from stored results; hand-set tolerances of ``previous`` kept.
 
     Raises BaselineError when the store holds no record of the profile (a baseline of nothing
@@ -218,8 +229,11 @@ def build_baseline(
             f"{runs_dir}: no stored results of profile {profile!r} for {', '.join(current) or 'any matrix'}; "
             f"run `ablations run --profile {profile} --runs-dir {runs_dir}` first"
         )
-    baseline = Baseline(profile, {name: c.cells for name, c in current.items()},
-                        provenance=_merge_provenance([c.provenance for c in current.values()]))
+    baseline = Baseline(
+        profile,
+        {name: c.cells for name, c in current.items()},
+        provenance=_merge_provenance([c.provenance for c in current.values()]),
+    )
     if previous is not None:
         baseline.tolerances = dict(previous.tolerances)
         baseline.matrix_tolerances = {
@@ -242,11 +256,14 @@ def accept_cells(previous: Baseline, fresh: Baseline, selectors: list[str]) -> t
             raise BaselineError(f"--accept {selector}: no current results of matrix {name!r}")
         wanted = dict(part.split("=", 1) for part in rest.split(",") if "=" in part)
         matched = [
-            (cid, cell) for cid, cell in fresh.matrices[name].items()
+            (cid, cell)
+            for cid, cell in fresh.matrices[name].items()
             if not rest or cid == rest or (wanted and all(str(cell.cell.get(k)) == v for k, v in wanted.items()))
         ]
         if not matched:
-            raise BaselineError(f"--accept {selector}: matches no cell of {name} (write MATRIX:key=value or MATRIX:CELL_ID)")
+            raise BaselineError(
+                f"--accept {selector}: matches no cell of {name} (write MATRIX:key=value or MATRIX:CELL_ID)"
+            )
         target = matrices.setdefault(name, {})
         for cid, cell in matched:
             # The baseline is keyed by cell labels too: drop the old entry with these labels.
@@ -254,9 +271,13 @@ def accept_cells(previous: Baseline, fresh: Baseline, selectors: list[str]) -> t
                 del target[old_id]
             target[cid] = cell
             taken.append(f"{name}: {cell.label()}")
-    accepted = Baseline(previous.profile, matrices, dict(previous.tolerances),
-                        {k: dict(v) for k, v in previous.matrix_tolerances.items()},
-                        _merge_provenance([previous.provenance, fresh.provenance]))
+    accepted = Baseline(
+        previous.profile,
+        matrices,
+        dict(previous.tolerances),
+        {k: dict(v) for k, v in previous.matrix_tolerances.items()},
+        _merge_provenance([previous.provenance, fresh.provenance]),
+    )
     return accepted, taken
 
 
@@ -264,9 +285,7 @@ def load_baseline(path: Path) -> Baseline:
     try:
         raw = read_json_data(path, max_bytes=MAX_BASELINE_BYTES)
     except FileNotFoundError:
-        raise BaselineError(
-            f"{path}: no baseline; write one with `ablations baseline --profile <profile>`"
-        ) from None
+        raise BaselineError(f"{path}: no baseline; write one with `ablations baseline --profile <profile>`") from None
     except UntrustedFileError as exc:
         raise BaselineError(f"{path}: {exc}") from None
     if isinstance(raw, dict) and raw.get("schema_version") != BASELINE_SCHEMA_VERSION:
@@ -298,6 +317,9 @@ def load_baseline(path: Path) -> Baseline:
                 raise BaselineError(f"{path}: matrices.{name}.cells.{cid}: a seed that is not an integer") from None
             matrices[name][cid] = CellResult(c.cell, dict(c.statuses), values)
     return Baseline(
-        shape.profile, matrices, dict(shape.tolerances), {n: dict(m.tolerances) for n, m in shape.matrices.items()},
+        shape.profile,
+        matrices,
+        dict(shape.tolerances),
+        {n: dict(m.tolerances) for n, m in shape.matrices.items()},
         dict(shape.provenance),
     )

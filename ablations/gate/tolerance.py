@@ -55,7 +55,9 @@ class Tolerance:
         limit = self.limit(baseline, current)
         if abs(change) <= limit:
             return None
-        return f"changed by {change:+.4g} ({baseline.mean:.4g} -> {current.mean:.4g}), beyond {self.text} (±{limit:.3g})"
+        return (
+            f"changed by {change:+.4g} ({baseline.mean:.4g} -> {current.mean:.4g}), beyond {self.text} (±{limit:.3g})"
+        )
 
     def __str__(self) -> str:
         return self.text
@@ -64,16 +66,16 @@ class Tolerance:
 def parse_tolerance(text: str) -> Tolerance:
     """``abs:X``, ``rel:X%`` / ``rel:X`` (a fraction) or ``sigma:K``; X, K non-negative numbers."""
     if not isinstance(text, str):
-        raise ToleranceError(f"must be a string such as \"abs:0.02\", \"rel:10%\" or \"sigma:3\" (got {text!r})")
+        raise ToleranceError(f'must be a string such as "abs:0.02", "rel:10%" or "sigma:3" (got {text!r})')
     match = _RULE_RE.match(text)
     if not match:
         raise ToleranceError(
-            f"cannot parse tolerance {text!r}; write \"abs:0.02\", \"rel:10%\" (or \"rel:0.1\") or \"sigma:3\""
+            f'cannot parse tolerance {text!r}; write "abs:0.02", "rel:10%" (or "rel:0.1") or "sigma:3"'
         )
     kind, number, percent = match.groups()
     value = float(number)
     if percent and kind != "rel":
-        raise ToleranceError(f"tolerance {text!r}: only rel takes a percentage; write \"{kind}:{number}\"")
+        raise ToleranceError(f'tolerance {text!r}: only rel takes a percentage; write "{kind}:{number}"')
     if percent:
         value /= 100.0
     canonical = f"{kind}:{number}{percent}"

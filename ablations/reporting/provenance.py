@@ -45,7 +45,9 @@ def provenance(profile: str, records: list[dict[str, Any]]) -> str:
     """The markdown section every page ends with."""
     ran = stored(records)
     datasets = sorted({r["dataset_version"] for r in records if r.get("dataset_version")})
-    backends = sorted({f"{b} {v}" for r in ran if (b := r["env"].get("backend")) for v in [r["env"].get("backend_version")]})
+    backends = sorted(
+        {f"{b} {v}" for r in ran if (b := r["env"].get("backend")) for v in [r["env"].get("backend_version")]}
+    )
     devices = sorted({d for r in ran for d in (r["env"].get("devices") or [])})
 
     def line(name: str, values: list[str]) -> str:

@@ -7,8 +7,10 @@ import pandas as pd
 from ablations.reporting.context import ReportContext
 from ablations.status import Status
 
-CURVE_METRIC = {"classification": ("val_accuracy", "validation accuracy", "linear"),
-                "regression": ("val_mae", "validation MAE", "log")}
+CURVE_METRIC = {
+    "classification": ("val_accuracy", "validation accuracy", "linear"),
+    "regression": ("val_mae", "validation MAE", "log"),
+}
 
 
 def learning_curves(ctx: ReportContext) -> str:
@@ -38,10 +40,20 @@ def learning_curves(ctx: ReportContext) -> str:
     frame = pd.DataFrame(rows)
     datasets = list(dict.fromkeys(frame["dataset"]))
     grid = sns.relplot(
-        data=frame, x="epoch", y="value", hue="cell", col="dataset", col_order=datasets, kind="line",
-        facet_kws={"sharey": False}, col_wrap=min(3, len(datasets)), errorbar="sd", height=3.2, aspect=1.3,
+        data=frame,
+        x="epoch",
+        y="value",
+        hue="cell",
+        col="dataset",
+        col_order=datasets,
+        kind="line",
+        facet_kws={"sharey": False},
+        col_wrap=min(3, len(datasets)),
+        errorbar="sd",
+        height=3.2,
+        aspect=1.3,
     )
-    for dataset, ax in zip(datasets, grid.axes.flat):
+    for dataset, ax in zip(datasets, grid.axes.flat, strict=False):  # the grid may have spare axes
         _, ylabel, scale = CURVE_METRIC[DATASETS[dataset].task]
         ax.set_ylabel(ylabel)
         ax.set_yscale(scale)

@@ -73,6 +73,7 @@ def verdicts(ok: pd.DataFrame, models: list[str]) -> str:
     not pair), Holm-corrected over every pair on the page: with 7 models and 2 references that
     is 11 tests, and one of them at p < 0.05 by chance alone is likely.
     """
+
     def mse(model: str) -> np.ndarray:
         return pd.to_numeric(ok[ok["model"] == model]["test_mse"], errors="coerce").dropna().to_numpy(dtype=float)
 
@@ -82,7 +83,8 @@ def verdicts(ok: pd.DataFrame, models: list[str]) -> str:
     for ref in REFERENCES:
         sentences = [
             wording(f"`{r}`", f"`{model}`", c, higher_is_better=False)
-            for (r, model), c in zip(pairs, tested, strict=True) if r == ref
+            for (r, model), c in zip(pairs, tested, strict=True)
+            if r == ref
         ]
         if sentences:
             lines.append(f"- Against `{ref}` (test MSE; Holm over {len(pairs)} tests): " + "; ".join(sentences) + ".")
@@ -136,7 +138,9 @@ def wide_deep_mse(ctx: ReportContext) -> str:
                 "seeds ok": summary["seeds"],
                 "test MSE": summary["mse"].map(lambda v: fmt(v, 4)),
                 "sd": summary["sd"].map(lambda v: fmt(v, 2)),
-                "95% interval": [f"[{fmt(lo, 4)}, {fmt(hi, 4)}]" for lo, hi in zip(summary["low"], summary["high"], strict=True)],
+                "95% interval": [
+                    f"[{fmt(lo, 4)}, {fmt(hi, 4)}]" for lo, hi in zip(summary["low"], summary["high"], strict=True)
+                ],
                 "test MAE": summary["mae"].map(lambda v: fmt(v, 4)),
                 "params": summary["params"].map(lambda v: "–" if v is None or pd.isna(v) else f"{int(v):,}"),
                 "time/trial (s)": summary["time"].map(lambda v: fmt(v, 3)),
