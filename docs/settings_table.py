@@ -48,6 +48,8 @@ MEANING = {
     "time_limit_s": "wall-clock budget; past it the trial is `timeout`",
     "probe_every": "gradient-norm probe every N epochs and at initialization; 0 is off",
     "probe_batch_size": "rows of the probe's fixed batch",
+    "trainer": "`auto`: `fused` for a JAX trial of a family that supports fusion (MLP) without TensorBoard, else `fit`",
+    "fused_slot_width": "slots vectorized together in a fused program; a slot's bits depend on it, not on its group",
 }
 REGISTRY_CHOICES = {"dataset": DATASETS, "optimizer": OPTIMIZERS, "loss": LOSSES, "model": MODELS}
 
