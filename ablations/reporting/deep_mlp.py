@@ -18,6 +18,7 @@ import pandas as pd
 from ablations.reporting.context import ReportContext
 from ablations.reporting.tables import fmt, markdown_table
 from ablations.stats import compare, holm_adjust, wording
+from ablations.status import Status
 
 SETTING_KEYS = ("depth", "activation", "batch_norm", "dropout")
 # Published MNIST-1D test accuracies (Greydanus 2020; the mnist1d README).
@@ -33,7 +34,7 @@ _cache: dict[int, tuple[list[dict[str, Any]], dict[str, pd.DataFrame]]] = {}
 def _trials(records: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for record in records:
-        if record.get("status") != "ok":
+        if record.get("status") != Status.OK:
             continue
         s = record["settings"]
         history = record.get("history") or {}
@@ -59,7 +60,7 @@ def _trials(records: list[dict[str, Any]]) -> pd.DataFrame:
 def _probes(records: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for record in records:
-        if record.get("status") != "ok" or not record.get("probes"):
+        if record.get("status") != Status.OK or not record.get("probes"):
             continue
         s = record["settings"]
         labels = {key: s.get(key) for key in SETTING_KEYS}

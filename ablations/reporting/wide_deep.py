@@ -17,6 +17,7 @@ from ablations.reporting.context import ReportContext
 from ablations.reporting.tables import fmt, markdown_table
 from ablations.stats import cell_stats, holm_adjust, wording
 from ablations.stats import welch as stats_welch
+from ablations.status import Status
 
 REFERENCES = ("deep", "wide_deep")
 ALPHA = 0.05
@@ -114,7 +115,7 @@ def wide_deep_mse(ctx: ReportContext) -> str:
     parts = ["## Wide vs deep vs wide & deep\n"]
     if "model" not in frame or "test_mse" not in frame:
         return parts[0] + "\n_No finished regression trials yet._\n"
-    ok = frame[frame["status"] == "ok"]
+    ok = frame[frame["status"] == Status.OK]
     datasets = list(dict.fromkeys(r["settings"]["dataset"] for r in ctx.records))
     dataset_of = {r["trial_id"]: r["settings"]["dataset"] for r in ctx.records}
     ok = ok.assign(dataset=ok["trial_id"].map(dataset_of))

@@ -89,7 +89,8 @@ class PlanSampler(optuna.samplers.RandomSampler):
     Trial numbers are unique in the storage, so no two workers get the same point of a grid
     (Optuna's GridSampler picks unvisited points at random and can: #4627, #5489). A requeued
     trial (an interrupted point run again) carries its point and takes no slot. A slot past the
-    plan is past the budget and dropped by the session; the random draw only fills it.
+    plan gets the random draw: past the budget the session drops it, and below it (a space with
+    fewer grid points than the budget) the rest of the budget is filled at random.
     """
 
     def __init__(self, plan: list[dict[str, Any]], seed: int) -> None:
