@@ -317,11 +317,12 @@ def effect_text(c: Comparison) -> str:
     return f"g = {c.g:.2g}"
 
 
-def sample_size(c: Comparison) -> str:
-    """The sample size for a sentence: "n = 5", "n = 3 vs 4" or "n = 3 paired seeds"."""
+def sample_size(c: Comparison, name_a: str = "A", name_b: str = "B") -> str:
+    """The sample size for a sentence: "n = 5", "n = 3 paired seeds" or, when the sides differ,
+    "n = 1 (B) vs 5 (A)", naming each side so the counts cannot be read the wrong way round."""
     if c.test == "paired":
         return f"n = {c.n_a} paired seeds"
-    return f"n = {c.n_a}" if c.n_a == c.n_b else f"n = {c.n_a} vs {c.n_b}"
+    return f"n = {c.n_a}" if c.n_a == c.n_b else f"n = {c.n_b} ({name_b}) vs {c.n_a} ({name_a})"
 
 
 def wording(
@@ -342,7 +343,7 @@ def wording(
     diff_text = f"{c.diff:+.3g}{unit}"
     if c.p is None:
         return (
-            f"{name_b} vs {name_a}: no test possible at {sample_size(c)} "
+            f"{name_b} vs {name_a}: no test possible at {sample_size(c, name_a, name_b)} "
             f"(difference {diff_text}; needs at least 2 seeds a side)"
         )
     if c.significant(alpha):
@@ -350,9 +351,9 @@ def wording(
         winner, loser = (name_b, name_a) if b_better else (name_a, name_b)
         p = p_text(c.p_final) + (" Holm-corrected" if c.p_adjusted is not None else "")
         interval = f" [{c.low:+.3g}, {c.high:+.3g}]" if c.low != c.high else ""
-        return f"{winner} beats {loser} ({p}, effect {diff_text}{interval}, {effect_text(c)}, {sample_size(c)})"
+        return f"{winner} beats {loser} ({p}, effect {diff_text}{interval}, {effect_text(c)}, {sample_size(c, name_a, name_b)})"
     return (
-        f"{name_b} vs {name_a}: no difference detected at {sample_size(c)} "
+        f"{name_b} vs {name_a}: no difference detected at {sample_size(c, name_a, name_b)} "
         f"(difference {diff_text}, {p_text(c.p_final)}; smallest detectable effect {c.mde:.3g}{unit})"
     )
 

@@ -92,7 +92,7 @@ def test_course_verdict_is_computed_from_the_records(tmp_path):
 def test_a_cell_with_one_finished_seed_gets_no_test(tmp_path):
     recs = [r for r in records() if not (r["cell"]["normalization"] == "zscore" and r["seed"] > 0)]
     text = render(tmp_path, recs)
-    assert "no test possible at n = 5 vs 1" in text
+    assert "`zscore` vs `none`: no test possible at n = 1 (`zscore`) vs 5 (`none`)" in text  # counts named per side
 
 
 def test_no_records_no_verdict(tmp_path):
