@@ -25,7 +25,7 @@ SEARCH = GOLDEN / "matrices" / "golden_search.toml"
 
 @pytest.fixture
 def runs(tmp_path: Path) -> Path:
-    shutil.copytree(GOLDEN / "runs", tmp_path / "runs")
+    shutil.copytree(GOLDEN / "records", tmp_path / "runs")
     return tmp_path / "runs"
 
 

@@ -1,6 +1,6 @@
 """Golden files: committed result records render into committed report pages, byte for byte.
 
-``tests/golden/runs`` holds records of two tiny matrices (``tests/golden/matrices``): a trials
+``tests/golden/records`` holds records of two tiny matrices (``tests/golden/matrices``): a trials
 matrix (one trial hand-marked ``diverged``, one left unrun) and a search matrix (random and
 grid search, two seeds). The pages they render are ``tests/golden/expected/*.md``. A change of
 the page format is deliberate: regenerate with ``ABLATIONS_REGEN_GOLDEN=1`` and review the diff.
@@ -28,7 +28,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Render every golden matrix and the index from a copy of the fixture records."""
     tmp = tmp_path_factory.mktemp("golden")
     runs, out = tmp / "runs", tmp / "reports"
-    shutil.copytree(GOLDEN / "runs", runs)  # the store may write (set-aside files): never in the repo
+    shutil.copytree(GOLDEN / "records", runs)  # the store may write (set-aside files): never in the repo
     matrices = [load_matrix(GOLDEN / "matrices" / f"{name}.toml") for name in MATRICES]
     for matrix in matrices:
         write_matrix_report(matrix, "default", runs, out)
