@@ -12,7 +12,6 @@ process's becomes ``skipped``. Only KeyboardInterrupt and SystemExit pass throug
 
 from __future__ import annotations
 
-import math
 import time
 import traceback
 from pathlib import Path
@@ -25,9 +24,11 @@ from ablations.status import Status
 from ablations.trial import TrialConfig
 from ablations.trial_record import (  # also imported from here by workers, verify and tests
     _has_nan,
+    add_rmse,
     base_record,
     best_epoch,
     seed_everything,
+    timing_split,
     utc_now,
     weights_sha256,
 )
@@ -109,8 +110,7 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
     family, params = program.family, program.params
     history = family.record_metrics({key: _floats(values) for key, values in sorted(fit.history.items())}, params)
     test = family.record_metrics({key: float(value) for key, value in sorted(test.items())}, params)
-    if program.core.task == "regression" and "mse" in test:
-        test["rmse"] = math.sqrt(test["mse"]) if math.isfinite(test["mse"]) and test["mse"] >= 0 else float("nan")
+    add_rmse(program.core.task, test)
     durations = timer.durations
     steady = durations[1:]
     record.update(
@@ -123,14 +123,7 @@ def _train(config: TrialConfig, record: dict[str, Any], artifacts_dir: Path | No
         n_train=len(splits.x_train),
         n_val=len(splits.x_val),
         n_test=len(splits.x_test),
-        timing={
-            "setup_s": t_fit - t_start,
-            "first_epoch_s": durations[0] if durations else None,
-            "steady_epoch_s": float(np.mean(steady)) if steady else None,
-            "fit_s": t_eval - t_fit,
-            "evaluation_s": t_end - t_eval,
-            "total_s": t_end - t_start,
-        },
+        timing=timing_split(durations, t_start=t_start, t_fit=t_fit, t_eval=t_eval, t_end=t_end),
     )
     per_epoch = float(np.mean(steady)) if steady else (durations[0] if durations else None)
     record["samples_per_s"] = len(splits.x_train) / per_epoch if per_epoch else None

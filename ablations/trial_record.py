@@ -59,6 +59,29 @@ def base_record(config: TrialConfig) -> dict[str, Any]:
     }
 
 
+def add_rmse(task: str, test: dict[str, float]) -> dict[str, float]:
+    """Regression test metrics gain ``rmse`` (NaN where ``mse`` is not a finite non-negative number)."""
+    if task == "regression" and "mse" in test:
+        mse = test["mse"]
+        test["rmse"] = math.sqrt(mse) if math.isfinite(mse) and mse >= 0 else float("nan")
+    return test
+
+
+def timing_split(
+    durations: list[float], *, t_start: float, t_fit: float, t_eval: float, t_end: float
+) -> dict[str, float | None]:
+    """The record's ``timing``: set-up, first epoch (compiling included), steady epochs, evaluation."""
+    steady = durations[1:]
+    return {
+        "setup_s": t_fit - t_start,
+        "first_epoch_s": durations[0] if durations else None,
+        "steady_epoch_s": float(np.mean(steady)) if steady else None,
+        "fit_s": t_eval - t_fit,
+        "evaluation_s": t_end - t_eval,
+        "total_s": t_end - t_start,
+    }
+
+
 def _has_nan(history: dict[str, list[float]], test: dict[str, float]) -> bool:
     values = [v for series in history.values() for v in series] + list(test.values())
     return any(not math.isfinite(v) for v in values)

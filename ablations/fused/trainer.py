@@ -17,7 +17,6 @@ group's records add up to what the group cost.
 
 from __future__ import annotations
 
-import math
 import time
 import traceback
 from pathlib import Path
@@ -136,7 +135,7 @@ def _train_group(
     from ablations.fused.engine import FusedProgram, padded_size, slot_values, stack
     from ablations.optimizers import make_optimizer
     from ablations.program import build_program
-    from ablations.trial_record import _has_nan, best_epoch, seed_everything, weights_sha256
+    from ablations.trial_record import _has_nan, add_rmse, best_epoch, seed_everything, timing_split, weights_sha256
 
     t_start = time.perf_counter()
     s = configs[0].settings
@@ -233,14 +232,8 @@ def _train_group(
     test_logs = engine.evaluate(state, program.x_test, program.y_test)
     t_end = time.perf_counter()
 
-    steady = durations[1:]
     group_timing: dict[str, Any] = {
-        "setup_s": t_fit - t_start,
-        "first_epoch_s": durations[0] if durations else None,
-        "steady_epoch_s": float(np.mean(steady)) if steady else None,
-        "fit_s": t_eval - t_fit,
-        "evaluation_s": t_end - t_eval,
-        "total_s": t_end - t_start,
+        **timing_split(durations, t_start=t_start, t_fit=t_fit, t_eval=t_eval, t_end=t_end),
         "epochs": len(durations),
         "data_and_models_s": t_built - t_program,
         "probe_s": sum(probe.seconds) if probe is not None else 0.0,
@@ -252,9 +245,7 @@ def _train_group(
     for k, (config, record) in enumerate(zip(configs, records, strict=True)):
         history = family.record_metrics(dict(sorted(histories[k].items())), params)
         test = family.record_metrics({name: float(values[k]) for name, values in sorted(test_logs.items())}, params)
-        if program.core.task == "regression" and "mse" in test:
-            mse = test["mse"]
-            test["rmse"] = math.sqrt(mse) if math.isfinite(mse) and mse >= 0 else float("nan")
+        add_rmse(program.core.task, test)
         engine.load_slot(state, k)
         if config.settings["checkpoint"] and artifacts_dir is not None:
             record["checkpoint"] = _save_checkpoint(engine, best, k, config, artifacts_dir)
