@@ -42,12 +42,15 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (lint and format), mypy over ablations/, and the import contracts (no cycles)."""
+    """ruff (lint and format), mypy over ablations/, the import contracts (three layers, no
+    cycles) and the import graph's depth (no circle, type-only imports included; at most 8
+    modules from the CLI down to the lowest)."""
     install(session)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
     session.run("lint-imports")
+    session.run("python", "bench/import_graph.py", "--max-chain", "8")
 
 
 @nox.session

@@ -23,24 +23,18 @@ import importlib
 import os
 from typing import Any
 
-from ablations import _moved
+from ablations.describe.version import SCHEMA_VERSION, __version__
 
 # TensorFlow's C++ logging floods every worker's stderr; level 3 is needed once op determinism is
 # on. Set before TensorFlow is imported anywhere; a user's explicit setting wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-# An import of a renamed module (ablations.catalog, ablations.regression...) names the new one.
-_moved.install()
-
-__version__ = "0.1.0"
-SCHEMA_VERSION = 1
-
 __all__ = ["SCHEMA_VERSION", "__version__", "load_results", "load_trial_model"]
 
 
 # The public functions and where they live, imported on first use (as registry entries are), so
-# ``import ablations`` stays cheap (no pandas) and the package root depends on no module of it.
-_LAZY = {"load_results": "ablations.api", "load_trial_model": "ablations.api"}
+# ``import ablations`` stays cheap (no pandas) and the package root depends only on its version.
+_LAZY = {"load_results": "ablations.read.api", "load_trial_model": "ablations.read.api"}
 
 
 def __getattr__(name: str) -> Any:

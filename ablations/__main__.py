@@ -1,5 +1,5 @@
 """``python -m ablations`` is the same as the ``ablations`` command."""
 
-from ablations.cli import main
+from ablations.read.cli import main
 
 raise SystemExit(main())

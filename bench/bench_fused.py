@@ -5,9 +5,9 @@ for a 2-epoch smoke run). Each mode trains the same trials (4 deep_mlp-like cell
 digits) in a fresh process of its own (Keras' backend is fixed per process), timed from the
 first trial to the last, so interpreter and Keras start-up are outside every number:
 
-- ``fit-jax`` / ``fit-tf``: ``ablations.runner.run_trial`` one trial after another;
+- ``fit-jax`` / ``fit-tf``: ``ablations.run.lifecycle.train_trial`` one trial after another;
 - ``fused``: the trials planned into groups (``plan_groups``), each group one
-  ``ablations.fused.run_group``.
+  ``ablations.run.fused.train_group``.
 
 Then a compile comparison on the deepest cell: a K=8 group's first epoch (compilation
 included) against one fused trial's and one ``fit`` trial's. It prints the ratios and the
@@ -55,9 +55,9 @@ SEEDS = range(5)
 
 def trials(backend: str, quick: bool, trainer: str = "auto") -> list[Any]:
     """The bench's trials; ``trainer = "fit"`` for the one-at-a-time modes (a JAX MLP is fused by default)."""
-    from ablations.datasets import DATASETS
-    from ablations.settings import resolve_settings
-    from ablations.trial import TrialConfig
+    from ablations.describe.datasets import DATASETS
+    from ablations.describe.settings import resolve_settings
+    from ablations.describe.trial import TrialConfig
 
     out = []
     for name, cell in CELLS.items():
@@ -71,21 +71,22 @@ def trials(backend: str, quick: bool, trainer: str = "auto") -> list[Any]:
 
 def worker(mode: str, quick: bool, slot_width: int | None) -> dict[str, Any]:
     """Runs in the child process: train this mode's trials, return timings and accuracies."""
-    from ablations.runner import run_trial
+    from ablations.run.lifecycle import train_trial
 
     backend = "tensorflow" if mode == "fit-tf" else "jax"
     configs = trials(backend, quick, "auto" if mode == "fused" else "fit")
     start = time.perf_counter()
     if mode == "fused":
-        from ablations.fused import plan_groups, run_group
+        from ablations.run.fused.groups import plan_groups
+        from ablations.run.fused.trainer import train_group
 
         groups, alone = plan_groups(configs)
-        records = [r for g in groups for r in run_group(g, slot_width=slot_width)]
-        records += [run_trial(c) for c in alone]
+        records = [r for g in groups for r in train_group(g, slot_width=slot_width)]
+        records += [train_trial(c) for c in alone]
     elif mode == "compile":
         return compile_times(quick, slot_width)
     else:
-        records = [run_trial(c) for c in configs]
+        records = [train_trial(c) for c in configs]
         assert all(r["settings"]["trainer"] == "fit" for r in records), "one at a time means Keras fit"
     elapsed = time.perf_counter() - start
     return {
@@ -104,7 +105,7 @@ def worker(mode: str, quick: bool, slot_width: int | None) -> dict[str, Any]:
 
 def as_fit(config: Any) -> Any:
     """The same trial trained by Keras ``fit`` (a new trial id: the trainer is a setting)."""
-    from ablations.settings import resolve_settings
+    from ablations.describe.settings import resolve_settings
 
     settings = resolve_settings({**config.settings, "trainer": "fit"})
     return config.__class__(config.matrix, config.cell, settings, config.seed, config.dataset_version)
@@ -112,8 +113,8 @@ def as_fit(config: Any) -> Any:
 
 def compile_times(quick: bool, slot_width: int | None) -> dict[str, Any]:
     """First-epoch seconds (compilation included) of K=8, K=1 fused and one fit trial."""
-    from ablations.fused import run_group
-    from ablations.runner import run_trial
+    from ablations.run.fused.trainer import train_group
+    from ablations.run.lifecycle import train_trial
 
     configs = [c for c in trials("jax", quick) if c.cell["cell"] == "depth20-relu-bn"]
     configs = [
@@ -126,15 +127,15 @@ def compile_times(quick: bool, slot_width: int | None) -> dict[str, Any]:
         c.__class__(c.matrix, c.cell, {**c.settings, "depth": 1, "epochs": 1}, c.seed, c.dataset_version)
         for c in configs[:2]
     ]
-    run_group(warm, slot_width=slot_width)
-    run_trial(as_fit(warm[0]))
+    train_group(warm, slot_width=slot_width)
+    train_trial(as_fit(warm[0]))
     for k in (1, 8):
         t = time.perf_counter()
-        record = run_group(configs[:k], slot_width=slot_width)[0]
+        record = train_group(configs[:k], slot_width=slot_width)[0]
         out[f"fused_k{k}_first_epoch_s"] = record["fused"]["group_timing"]["first_epoch_s"]
         out[f"fused_k{k}_total_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    record = run_trial(as_fit(configs[0]))
+    record = train_trial(as_fit(configs[0]))
     assert record["settings"]["trainer"] == "fit", "the comparison is with Keras fit"
     out["fit_first_epoch_s"] = record["timing"]["first_epoch_s"]
     out["fit_total_s"] = time.perf_counter() - t
@@ -236,8 +237,8 @@ def page(results: dict[str, Any]) -> str:
         f"{epochs} epochs, batch {FIXED['batch_size']}, SGD {FIXED['learning_rate']} with momentum "
         f"{FIXED['momentum']}, gradient probe every {FIXED['probe_every']} epochs. Each mode runs in a fresh "
         "process and is timed from its first trial to its last (start-up excluded); `fused` plans the "
-        "trials into groups (`ablations.fused.plan_groups`) and trains each with `run_group` "
-        f"(slot width {results['slot_width'] or 'all'}); `fit-*` call `ablations.runner.run_trial` one "
+        "trials into groups (`ablations.run.fused.plan_groups`) and trains each with `train_group` "
+        f"(slot width {results['slot_width'] or 'all'}); `fit-*` call `ablations.run.lifecycle.train_trial` one "
         "trial after another. One run per mode: a ratio, not a benchmark with error bars.",
         "",
         f"Machine: {results['machine']}. Load average (1, 5, 15 min) at the start: "
@@ -264,7 +265,7 @@ def page(results: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "Ratios (the issue's goals: fused at least 4x the trials per hour on 2 CPU cores; a K=8 "
+        "Ratios (the goals: fused at least 4x the trials per hour on 2 CPU cores; a K=8 "
         "group's compilation at most 2x one trial's):",
         "",
     ]
@@ -286,7 +287,7 @@ def page(results: dict[str, Any]) -> str:
         "",
         "## GPU",
         "",
-        "**No GPU was available in this session, so this page has no GPU numbers.** The GPU benchmark "
+        "**No GPU was available where this page was made, so it has no GPU numbers.** The GPU benchmark "
         "is [`bench/gpu_fused.py`](../bench/gpu_fused.py), ready to run: it needs only numpy, keras and "
         "jax (no TensorFlow, no internet), trains the 20-layer, width-100 relu MLP on synthetic "
         "60,000 x 784 inputs at batch 256, K >= 32 fused trials against a few Keras `fit` trials one at "

@@ -1,6 +1,6 @@
 """Two figures about one trial, measured in one run, rounds interleaved so load hits all alike.
 
-1. **Harness overhead**, like with like: a trial through ``run_trial`` against the same work
+1. **Harness overhead**, like with like: a trial through ``train_trial`` against the same work
    written out (the same ``TrialProgram``, seeding, compile settings including
    ``steps_per_execution``, the same callbacks, fit and evaluation) without the harness around
    it. The ratio is the harness' own cost: record keeping, calibration, environment
@@ -9,7 +9,7 @@
    ``steps_per_execution=1``), ``fit`` and ``evaluate`` of the same architecture on the same
    data, (a) in this warm process and (b) as a fresh ``python`` process per trial, which is
    what a script per experiment costs; the suite runs every trial of a matrix in one process.
-   Fusion (``ablations/fused``) is not part of this figure.
+   Fusion (``ablations/run/fused``) is not part of this figure.
 
 Ratios (``benchmark.extra_info``), not seconds, are the result; minimum over rounds.
 """
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ablations.spec import matrix_from_dict
+from ablations.describe.spec import matrix_from_dict
 
 ROUNDS = 3
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,12 +43,13 @@ MATRIX = {
 
 
 def _same_work(trial: Any) -> None:
-    """What ``run_trial`` does for this trial, without the harness: same program, compile and callbacks."""
-    from ablations.callbacks import TrialContext, trial_callbacks
-    from ablations.keras_callbacks import EpochTimer
-    from ablations.probes import probe_callbacks
-    from ablations.program import build_program
-    from ablations.runner import effective_steps_per_execution, seed_everything
+    """What ``train_trial`` does for this trial, without the harness: same program, compile and callbacks."""
+    from ablations.run.callbacks import TrialContext, trial_callbacks
+    from ablations.run.fit_trainer import effective_steps_per_execution
+    from ablations.run.keras_callbacks import EpochTimer
+    from ablations.run.probes import probe_callbacks
+    from ablations.run.program import build_program
+    from ablations.run.trial_record import seed_everything
 
     s = trial.settings
     program = build_program(s)
@@ -75,7 +76,7 @@ def _bare_fit(settings: dict) -> None:
     """What a user would write by hand: same data, architecture, optimizer, epochs, evaluation."""
     import keras
 
-    from ablations.datasets import load_splits
+    from ablations.run.datasets.loading import load_splits
 
     splits = load_splits(
         settings["dataset"],
@@ -118,10 +119,10 @@ def _bare_fit_process(settings: dict) -> None:
 
 
 def test_harness_overhead_and_speedup(benchmark, tmp_path: Path) -> None:
-    from ablations.runner import run_trial
+    from ablations.run.lifecycle import train_trial
 
     trial = matrix_from_dict(tmp_path / "overhead.toml", MATRIX).trials()[0]
-    run_trial(trial)  # warm-up: imports, data cache, calibration
+    train_trial(trial)  # warm-up: imports, data cache, calibration
     _same_work(trial)
     _bare_fit(trial.settings)
 
@@ -134,7 +135,7 @@ def test_harness_overhead_and_speedup(benchmark, tmp_path: Path) -> None:
 
     def one_round() -> None:
         start = time.perf_counter()
-        record = run_trial(trial)
+        record = train_trial(trial)
         times["suite"].append(time.perf_counter() - start)
         assert record["status"] == "ok", record.get("reason")
         for name, step in steps.items():  # interleaved with the suite's run, round by round

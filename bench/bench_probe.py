@@ -3,7 +3,7 @@
 Run: ``python -m pytest bench/bench_probe.py -q`` (pytest-benchmark). Each case builds the
 trial the runner would build, times steady epochs (validation included, as the runner's
 EpochTimer does) and the compiled probe; ``extra_info`` holds the epoch time and the ratios,
-the first probe's (tracing included) and the steady one's. The issue's aim: under 10 %.
+the first probe's (tracing included) and the steady one's. The aim: under 10 %.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import keras
 import numpy as np
 import pytest
 
-from ablations.callbacks import TrialContext
-from ablations.datasets import DATASETS
-from ablations.keras_callbacks import EpochTimer
-from ablations.probes import probe_callbacks
-from ablations.program import build_program
-from ablations.runner import seed_everything
-from ablations.settings import resolve_settings
-from ablations.trial import TrialConfig
+from ablations.describe.datasets import DATASETS
+from ablations.describe.settings import resolve_settings
+from ablations.describe.trial import TrialConfig
+from ablations.run.callbacks import TrialContext
+from ablations.run.keras_callbacks import EpochTimer
+from ablations.run.probes import probe_callbacks
+from ablations.run.program import build_program
+from ablations.run.trial_record import seed_everything
 
 CASES = {
     "digits-depth2": {"dataset": "digits", "depth": 2},

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ablations.reporting.results import load_frame
-from ablations.spec import matrix_from_dict
-from ablations.store import ResultStore
+from ablations.describe.spec import matrix_from_dict
+from ablations.read.reporting.results import load_frame
+from ablations.run.store import ResultStore
 
 N = 10_000
 BIG = {

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from search_helpers import StubObjective, config
 
-from ablations.search import STRATEGIES
-from ablations.search.session import SearchSession, open_storage
+from ablations.describe.strategies import STRATEGIES
+from ablations.run.search.session import SearchSession, open_storage
 
 BUDGET = 20
 STRATEGY_NAMES = ["grid", "random", "tpe", "tpe_pruned", "genetic", "cmaes", "manual"]

@@ -33,7 +33,7 @@ activation = {json.dumps(list(ACTIVATIONS))}
 # The course's way: one script, a Python loop of model.fit, default steps_per_execution=1.
 COURSE_LOOP = f"""
 import keras
-from ablations.datasets import load_splits
+from ablations.run.datasets.loading import load_splits
 s = load_splits("mnist1d", split_seed=42, test_fraction=0.2, validation_fraction=0.2,
                 normalization="zscore", max_train_samples=None)
 for depth in {DEPTHS}:
@@ -51,17 +51,17 @@ for depth in {DEPTHS}:
 # clear_session between trials or not: the same 8 trials in one process, twice over each.
 CLEAR_PROBE = """
 import json, sys, time, keras
-from ablations.matrix_files import resolve_matrices
-from ablations.runner import run_trial
+from ablations.describe.matrix_files import resolve_matrices
+from ablations.run.lifecycle import train_trial
 trials = resolve_matrices([sys.argv[1]])[0].trials("default")
-run_trial(trials[0])  # warm up: the import and first trace are not what is compared
+train_trial(trials[0])  # warm up: the import and first trace are not what is compared
 out = {}
 for clear in (False, True, False, True):
     start = time.perf_counter()
     for trial in trials:
         if clear:
             keras.backend.clear_session()
-        run_trial(trial)
+        train_trial(trial)
     out.setdefault(str(clear), []).append(time.perf_counter() - start)
 print(json.dumps(out))
 """

@@ -96,7 +96,7 @@ def write_matrices(tmp: Path) -> dict[str, Path]:
 
 def cli(*args: str) -> tuple[int, str]:
     """``ablations ARGS`` in this process (the plugin is loaded once; faults switch by env)."""
-    from ablations.cli import main
+    from ablations.read.cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -222,7 +222,7 @@ def main() -> int:
         print(f"{'ok ' if ok else 'FALSE ALARM'} {description}: exit {code}", flush=True)
 
     elapsed = time.perf_counter() - start
-    from ablations.gate.metrics import TIME_TOLERANCE
+    from ablations.read.gate.metrics import TIME_TOLERANCE
 
     noise = time_noise(harmless_results)
     slowdown = time_noise({"slow_2x": slow_result})

@@ -6,9 +6,9 @@ model is the deep_mlp chapter's 20-layer, width-100 relu MLP, SGD with momentum,
 It reports seconds per model-epoch (one model trained for one epoch) for
 
 - ``fit``: a few trials, one after another, Keras ``fit`` on JAX (steady epochs, compile out);
-- ``fused``: K trials (K >= 32) as one program, ``ablations.fused.engine.FusedProgram``;
+- ``fused``: K trials (K >= 32) as one program, ``ablations.run.fused.engine.FusedProgram``;
 
-and the ratio (the issue's goal: >= 50x trials per hour). Each configuration runs in a child
+and the ratio (the goal: >= 50x trials per hour). Each configuration runs in a child
 process, once with XLA's deterministic ops (``--xla_gpu_deterministic_ops=true``, which
 must be set before JAX starts) and once without, so the cost of determinism is measured.
 
@@ -105,7 +105,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
         return out
 
     sys.path.insert(0, str(ROOT))
-    from ablations.fused.engine import FusedProgram, padded_size, slot_values, stack
+    from ablations.run.fused.engine import FusedProgram, padded_size, slot_values, stack
 
     slots, template = [], None
     for seed in range(args.k):

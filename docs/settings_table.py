@@ -2,7 +2,7 @@
 
 Usage: ``PYTHONPATH=. python docs/settings_table.py core`` prints the README's table of core
 settings; ``... models > docs/model-settings.md`` writes the page of model-family settings. Types, choices, defaults and bounds come
-from :class:`ablations.settings.CoreSettings` and each model family's ``Params``; only the
+from :class:`ablations.describe.settings.CoreSettings` and each model family's ``Params``; only the
 one-line meanings below are written by hand, and a setting without one is an error, so a new
 setting cannot reach the README undocumented.
 """
@@ -17,11 +17,11 @@ from typing import Any, Literal
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 
-from ablations.datasets import DATASETS
-from ablations.losses import LOSSES
-from ablations.models import MODELS
-from ablations.optimizers import OPTIMIZERS
-from ablations.settings import CoreSettings
+from ablations.describe.datasets import DATASETS
+from ablations.describe.losses import LOSSES
+from ablations.describe.model_family import MODELS
+from ablations.describe.optimizers import OPTIMIZERS
+from ablations.describe.settings import CoreSettings
 
 MEANING = {
     "dataset": "data set",
@@ -108,7 +108,9 @@ def main(which: str) -> None:
         print(table(CoreSettings, MEANING))
         return
     print("# Model-family settings\n")
-    print("Generated from each family's `Params` (`ablations/models/`) by `python docs/settings_table.py models`;")
+    print(
+        "Generated from each family's `Params` (`ablations/describe/model_family/`) by `python docs/settings_table.py models`;"
+    )
     print("do not edit by hand. The core settings every trial has are in the README.\n")
     # Model settings: one row per (setting, accepts, default), with the families that have it.
     rows: dict[tuple[str, str, str], list[str]] = {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from ablations.models import MODELS
-from ablations.models.mlp import MLPFamily
+from ablations.describe.model_family import MODELS
+from ablations.run.models.mlp import MLPFamily
 
 
 class CrashFamily(MLPFamily):

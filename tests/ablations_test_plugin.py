@@ -6,7 +6,7 @@ deterministically in a subprocess.
 
 from __future__ import annotations
 
-from ablations.models import MODELS, ModelFamily
+from ablations.describe.model_family import MODELS, ModelFamily
 
 
 class ExplodeFamily(ModelFamily):

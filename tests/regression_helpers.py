@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ablations.spec import Matrix, matrix_from_dict
-from ablations.store import ResultStore
+from ablations.describe.spec import Matrix, matrix_from_dict
+from ablations.run.store import ResultStore
 
 TWO_CELLS = {
     "seeds": [0, 1, 2],

@@ -8,9 +8,9 @@ from typing import Any
 
 from optuna.trial import TrialState
 
-from ablations.search.plan import SearchConfig
-from ablations.search.session import Outcome
-from ablations.search.space import SearchTable
+from ablations.describe.search_space import SearchTable
+from ablations.run.search.plan import SearchConfig
+from ablations.run.search.session import Outcome
 
 SPACE = {
     "learning_rate": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True, "default": 1e-3},

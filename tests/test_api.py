@@ -15,8 +15,7 @@ import pandas as pd
 import pytest
 
 import ablations
-from ablations import _moved
-from ablations.cli import main
+from ablations.read.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
 TRIALS = GOLDEN / "matrices" / "golden_trials.toml"
@@ -64,7 +63,7 @@ def test_load_results_of_a_search_matrix_is_one_row_per_search(runs: Path) -> No
 
 
 def test_load_results_names_a_bad_profile(runs: Path) -> None:
-    from ablations.errors import MatrixError
+    from ablations.describe.errors import MatrixError
 
     with pytest.raises(MatrixError, match="no profile 'nope'"):
         ablations.load_results(TRIALS, "nope", runs)
@@ -121,68 +120,3 @@ def test_export_parquet_without_pyarrow_is_one_line_exit_2(
 def test_export_of_a_bad_matrix_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", str(tmp_path / "nope.toml"), "--runs-dir", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'nope.toml'}: no such matrix file"
-
-
-# -- moved modules -------------------------------------------------------------------------
-
-
-def test_moved_module_names_its_new_path() -> None:
-    sys.modules.pop("ablations.catalog", None)
-    with pytest.raises(
-        ImportError,
-        match=r"^ablations.catalog moved to ablations.matrix_files "
-        r"\(keras-ablations 0.2\); update the import$",
-    ):
-        import ablations.catalog  # noqa: F401
-    with pytest.raises(ImportError, match="ablations.catalog moved to ablations.matrix_files"):
-        from ablations.catalog import resolve_matrices  # noqa: F401
-
-
-def test_every_row_of_the_table_raises_once_its_module_is_gone() -> None:
-    """Rows whose rename is not merged yet still import; gone ones name their new path."""
-    for old in _moved.MOVED:
-        try:
-            importlib.import_module(old)
-        except ImportError as exc:  # the message names the first gone package on the path
-            assert " moved to ablations." in str(exc) and str(exc).endswith("; update the import")
-    assert _moved.new_path("ablations.regression.check") == "ablations.gate.check"
-    assert _moved.new_path("ablations.regression.deep.x") == "ablations.gate.deep.x"
-    assert _moved.new_path("ablations.search.report") == "ablations.reporting.search"
-    assert _moved.new_path("ablations.spec") is None
-
-
-def test_a_gone_package_and_its_submodules_raise(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The mechanism, shown on a made-up row (the real renames land on other branches)."""
-    monkeypatch.setitem(_moved.MOVED, "ablations.old_package", "ablations.kinds")
-    with pytest.raises(ImportError, match="^ablations.old_package moved to ablations.kinds"):
-        from ablations.old_package import thing  # noqa: F401
-    with pytest.raises(ImportError, match="^ablations.old_package moved to ablations.kinds"):
-        importlib.import_module("ablations.old_package.sub")
-
-
-def test_a_module_that_exists_is_never_shadowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(_moved.MOVED, "ablations.names", "ablations.elsewhere")
-    sys.modules.pop("ablations.names", None)
-    module = importlib.import_module("ablations.names")
-    assert hasattr(module, "NAME_RE")
-
-
-def test_moved_import_from_the_cli_is_one_line(tmp_path: Path) -> None:
-    """A plugin importing an old path: the CLI's one-line plugin error carries the new path."""
-    plugin = tmp_path / "old_plugin.py"
-    plugin.write_text("from ablations.catalog import find_matrix\n")
-    env = {
-        "PYTHONPATH": f"{Path(__file__).resolve().parent.parent}:{tmp_path}",
-        "ABLATIONS_PLUGINS": "old_plugin",
-        "PATH": "/usr/bin:/bin",
-    }
-    proc = subprocess.run(
-        [sys.executable, "-m", "ablations", "list"], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines() == [
-        (
-            "error: ABLATIONS_PLUGINS: cannot import 'old_plugin' (MovedModuleError: ablations.catalog moved to "
-            "ablations.matrix_files (keras-ablations 0.2); update the import); is it on PYTHONPATH?"
-        )
-    ]

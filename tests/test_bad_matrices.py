@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from robustness_helpers import cli
 
-from ablations.matrix_files import MATRICES_DIR
-from ablations.settings import CORE_FIELDS
-from ablations.spec import MatrixError, load_matrix, matrix_from_dict
+from ablations.describe.matrix_files import MATRICES_DIR
+from ablations.describe.settings import CORE_FIELDS
+from ablations.describe.spec import MatrixError, load_matrix, matrix_from_dict
 
 CORPUS_DIR = Path(__file__).parent / "bad_matrices"
 CORPUS = sorted(CORPUS_DIR.glob("*.toml"))

@@ -8,16 +8,12 @@ import keras
 import numpy as np
 import pytest
 
-from ablations.checkpoints import (
-    UnsafeModelPathError,
-    checkpoint_path,
-    load_trial_model,
-)
-from ablations.datasets import DATASETS
-from ablations.program import build_program
-from ablations.runner import run_trial
-from ablations.settings import resolve_settings
-from ablations.trial import TrialConfig
+from ablations.describe.datasets import DATASETS
+from ablations.describe.settings import resolve_settings
+from ablations.describe.trial import TrialConfig
+from ablations.run.checkpoints import UnsafeModelPathError, checkpoint_path, load_trial_model
+from ablations.run.lifecycle import train_trial
+from ablations.run.program import build_program
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +32,7 @@ def stored(tmp_path_factory):
         }
     )
     trial = TrialConfig("tiny", {}, settings, 0, DATASETS["digits"].version)
-    record = run_trial(trial, artifacts_dir=runs / "tiny")
+    record = train_trial(trial, artifacts_dir=runs / "tiny")
     assert record["status"] == "ok", record.get("error")
     return runs, record
 

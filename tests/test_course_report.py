@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ablations.reporting import SECTIONS
-from ablations.reporting.context import ReportContext
-from ablations.reporting.course import early_mean, epochs_to_share
-from ablations.reporting.results import trial_frame
-from ablations.spec import load_matrix
+from ablations.describe.sections import SECTIONS
+from ablations.describe.spec import load_matrix
+from ablations.read.reporting.context import ReportContext
+from ablations.read.reporting.course import early_mean, epochs_to_share
+from ablations.read.reporting.results import trial_frame
 
 MATRIX = Path(__file__).resolve().parent.parent / "ablations" / "matrices" / "course.toml"
 

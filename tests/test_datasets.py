@@ -8,14 +8,9 @@ import hashlib
 import numpy as np
 import pytest
 
-from ablations.datasets import (
-    DATASETS,
-    DatasetChecksumError,
-    DatasetUnavailableError,
-    load_dataset,
-    load_splits,
-    sources,
-)
+from ablations.describe.datasets import DATASETS, DatasetChecksumError, DatasetUnavailableError
+from ablations.run.datasets import sources
+from ablations.run.datasets.loading import load_dataset, load_splits
 
 SHAPES = {
     "digits": ((1797, 64), None, 10),
@@ -35,6 +30,37 @@ def test_offline_data_sets_have_their_shape_and_checksum(name):
     assert data.n_classes == n_classes
     assert data.checksum() == DATASETS[name].sha256
     assert data.task == DATASETS[name].task
+    # The sizes the matrix parser checks a split against are the loaded data's.
+    assert (DATASETS[name].n_rows, DATASETS[name].fixed_test) == (len(data.x), data.x_test is not None)
+
+
+def test_split_sizes_are_the_splits_load_splits_cuts():
+    from ablations.describe.datasets import split_sizes
+
+    for name, test_fraction, validation_fraction, cap in [
+        ("digits", 0.2, 0.2, None),
+        ("diabetes", 0.3, 0.1, 50),
+        ("mnist1d", 0.2, 0.25, None),
+        ("digits", 0.97, 0.5, None),
+    ]:
+        splits = load_splits(
+            name,
+            split_seed=1,
+            test_fraction=test_fraction,
+            validation_fraction=validation_fraction,
+            normalization="none",
+            max_train_samples=cap,
+        )
+        spec = DATASETS[name]
+        expected = split_sizes(
+            spec.n_rows,
+            fixed_test=spec.fixed_test,
+            test_fraction=test_fraction,
+            validation_fraction=validation_fraction,
+            max_train_samples=cap,
+        )
+        n_test = 0 if spec.fixed_test else len(splits.x_test)
+        assert expected == (n_test, len(splits.x_val), len(splits.x_train)), name
 
 
 def test_california_derives_scikit_learns_features():
@@ -47,7 +73,7 @@ def test_california_derives_scikit_learns_features():
 
 
 def test_shipped_california_file_is_checksum_verified():
-    raw = (sources.resources.files("ablations.datasets") / "files" / sources.CALIFORNIA_FILE).read_bytes()
+    raw = (sources.resources.files("ablations.run.datasets") / "files" / sources.CALIFORNIA_FILE).read_bytes()
     with pytest.raises(DatasetChecksumError, match="sha256"):
         sources.read_california_csv(raw[:-1] + bytes([raw[-1] ^ 1]))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ablations.spec import load_matrix
+from ablations.describe.spec import load_matrix
 
 MATRIX = Path(__file__).resolve().parent.parent / "ablations" / "matrices" / "deep_mlp.toml"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ablations.reporting import SECTIONS
-from ablations.reporting.context import ReportContext
-from ablations.reporting.results import trial_frame
-from ablations.spec import load_matrix
+from ablations.describe.sections import SECTIONS
+from ablations.describe.spec import load_matrix
+from ablations.read.reporting.context import ReportContext
+from ablations.read.reporting.results import trial_frame
 
 MATRIX = Path(__file__).resolve().parent.parent / "ablations" / "matrices" / "deep_mlp.toml"
 # log10 of first/last gradient ratio at initialization, per (activation, batch_norm), depth 20.

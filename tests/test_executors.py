@@ -15,10 +15,10 @@ from typing import ClassVar
 import pytest
 from robustness_helpers import ROOT, cli, cli_env, write_matrix
 
-from ablations.execute import run_matrix
-from ablations.executors import EXECUTORS
-from ablations.matrix_files import resolve_matrices
-from ablations.store import ResultStore
+from ablations.describe.matrix_files import resolve_matrices
+from ablations.run.execute import run_matrix
+from ablations.run.executors import EXECUTORS
+from ablations.run.store import ResultStore
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -43,7 +43,7 @@ def dask_scheduler():
     """One local Dask cluster (2 single-threaded worker processes) for the module's tests."""
     from distributed import LocalCluster
 
-    from ablations.executors.workers import worker_environment
+    from ablations.run.executors.workers import worker_environment
 
     with LocalCluster(
         n_workers=2,
@@ -76,9 +76,9 @@ def test_process_pool_reproduces_inline_exactly(tmp_path: Path):
     assert len(inline) == 4 and all(v[3] != "null" for v in inline.values())
     assert _outcomes(runs["process"], "tiny") == inline
 
-    from ablations.reporting.determinism import determinism
-    from ablations.reporting.pages import build_context
-    from ablations.verify import all_reproduced, verify_matrix
+    from ablations.read.reporting.determinism import determinism
+    from ablations.read.reporting.pages import build_context
+    from ablations.run.verify import all_reproduced, verify_matrix
 
     outcome = verify_matrix(matrix, "default", runs_dir=runs["process"], sample=2, seed=1)
     assert outcome["backends"] == {"tensorflow": {"checked": 2, "reproduced": 2, "not_run": 0}}
@@ -99,7 +99,7 @@ def test_dask_reproduces_inline_exactly(tmp_path: Path, dask_scheduler: str):
 
 
 def test_verify_catches_a_changed_result(tmp_path: Path):
-    from ablations.verify import differences
+    from ablations.run.verify import differences
 
     stored = {"status": "ok", "history": {"loss": [0.5]}, "test": {"loss": 0.25}, "weights_sha256": "a"}
     assert differences(stored, dict(stored)) == []
@@ -168,7 +168,7 @@ def test_process_workers_are_quiet(tmp_path: Path):
 
 
 def test_startup_noise_filter_keeps_real_errors(capfd: pytest.CaptureFixture[str]):
-    from ablations.executors.workers import filtered_native_stderr
+    from ablations.run.executors.workers import filtered_native_stderr
 
     noise = (
         "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
@@ -180,7 +180,7 @@ def test_startup_noise_filter_keeps_real_errors(capfd: pytest.CaptureFixture[str
 
 
 def test_workers_cap_jax_threads_too(monkeypatch: pytest.MonkeyPatch):
-    from ablations.executors.workers import worker_environment
+    from ablations.run.executors.workers import worker_environment
 
     monkeypatch.delenv("XLA_FLAGS", raising=False)
     env = worker_environment("jax", 1)
@@ -195,13 +195,13 @@ def test_workers_cap_jax_threads_too(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_every_executor_shares_the_group_and_skip_loop(tmp_path: Path):
-    """A new executor writes only ``run_group``; grouping and skipping are the base class's."""
-    from ablations.executors import Executor
+    """A new executor writes only ``dispatch_group``; grouping and skipping are the base class's."""
+    from ablations.run.executors import Executor
 
     class Recording(Executor):
         groups: ClassVar[list[tuple[str, int]]] = []
 
-        def run_group(self, backend, trials, *, store, artifacts_dir, on_result):
+        def dispatch_group(self, backend, trials, *, store, artifacts_dir, on_result):
             self.groups.append((backend, len(trials)))
 
     body = TINY.replace("[axes]", '[axes]\nbackend = ["tensorflow", "torch", "jax"]')
@@ -221,7 +221,7 @@ def test_every_executor_shares_the_group_and_skip_loop(tmp_path: Path):
 
 @pytest.fixture
 def stop_event():
-    from ablations.executors.base import STOP_REQUESTED
+    from ablations.run.executors.workers import STOP_REQUESTED
 
     STOP_REQUESTED.clear()
     yield STOP_REQUESTED
@@ -344,17 +344,17 @@ def test_a_dead_worker_takes_only_its_own_trial(tmp_path: Path):
 
 
 def test_missing_tensorboard_is_a_warning_not_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    import ablations.keras_callbacks
-    from ablations.runner import run_trial
+    import ablations.run.keras_callbacks
+    from ablations.run.lifecycle import train_trial
 
     def no_tensorboard(*args, **kwargs):
         raise ImportError("tensorboard = true needs TensorFlow")
 
-    monkeypatch.setattr(ablations.keras_callbacks, "tensorboard_callbacks", no_tensorboard)
+    monkeypatch.setattr(ablations.run.keras_callbacks, "tensorboard_callbacks", no_tensorboard)
     body = TINY.replace("checkpoint = false", "checkpoint = false\ntensorboard = true").replace(
         "seeds = [0, 1]", "seeds = [0]"
     )
     matrix = resolve_matrices([str(write_matrix(tmp_path, "tb", body))])[0]
-    record = run_trial(matrix.trials("default")[0], artifacts_dir=tmp_path / "art")
+    record = train_trial(matrix.trials("default")[0], artifacts_dir=tmp_path / "art")
     assert record["status"] == "ok", record["reason"]
     assert record["warnings"] == ["ran without TensorBoard: tensorboard = true needs TensorFlow"]

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from robustness_helpers import cli, write_matrix
 
-from ablations import deadline as deadline_module
-from ablations.deadline import DeadlineExceeded, deadline, hard_limit_s
-from ablations.plugins import PluginError, load_plugins, plugin_names
-from ablations.spec import load_matrix
-from ablations.store import ResultStore
+from ablations.describe.plugins import PluginError, load_plugins, plugin_names
+from ablations.describe.spec import load_matrix
+from ablations.run import deadline as deadline_module
+from ablations.run.deadline import DeadlineExceeded, deadline, hard_limit_s
+from ablations.run.store import ResultStore
 
 PLUGIN = "ablations_test_plugin"
 
@@ -157,10 +157,10 @@ def test_failures_are_recorded_reported_and_retried_alone(tmp_path: Path):
 
 
 def test_soft_time_limit_keeps_the_record_complete(tmp_path: Path):
-    from ablations.runner import run_trial
+    from ablations.run.lifecycle import train_trial
 
     [trial] = load_matrix(write_matrix(tmp_path, "soft", SOFT)).trials()
-    record = run_trial(trial)
+    record = train_trial(trial)
     assert record["status"] == "timeout"
     assert record["reason"] == "time_limit_s=0.001 reached after 1 of 30 epochs"
     assert record["epochs_run"] == 1 and set(record["history"]) >= {"loss", "val_loss"}
@@ -169,18 +169,18 @@ def test_soft_time_limit_keeps_the_record_complete(tmp_path: Path):
 
 
 def test_hard_limit_stops_a_trial_stuck_outside_fit(tmp_path: Path, monkeypatch):
-    import ablations.program
-    from ablations.runner import run_trial
+    import ablations.run.program
+    from ablations.run.lifecycle import train_trial
 
     def stuck(*args, **kwargs):
         time.sleep(60)
         raise AssertionError("the hard time limit did not fire")
 
-    monkeypatch.setattr(ablations.program, "load_splits", stuck)  # data loading hangs
+    monkeypatch.setattr(ablations.run.program, "load_splits", stuck)  # data loading hangs
     monkeypatch.setattr(deadline_module, "HARD_LIMIT_GRACE_S", 0.5)
     [trial] = load_matrix(write_matrix(tmp_path, "stuck", SOFT)).trials()
     started = time.perf_counter()
-    record = run_trial(trial)
+    record = train_trial(trial)
     assert time.perf_counter() - started < 20
     assert record["status"] == "timeout"
     assert record["reason"] == "hard time limit of 0.502 s reached; the trial was stopped"

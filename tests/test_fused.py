@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ablations.datasets import DATASETS
-from ablations.fused import group_key, plan_groups, why_not_fused
-from ablations.settings import SettingsError, resolve_settings
-from ablations.trial import TrialConfig
+from ablations.describe.datasets import DATASETS
+from ablations.describe.settings import SettingsError, resolve_settings
+from ablations.describe.trial import TrialConfig
+from ablations.run.fused.groups import group_key, plan_groups, why_not_fused
 
 BASE = {
     "dataset": "digits",
@@ -106,7 +106,7 @@ def test_plan_groups_is_balanced_order_free_and_a_lone_fused_trial_is_a_group_of
 
 
 def test_plan_tasks_keeps_the_trials_order() -> None:
-    from ablations.executors.workers import plan_tasks
+    from ablations.run.fused.groups import plan_tasks
 
     trials = [config(0, backend="tensorflow"), config(0), config(0, depth=3), config(1)]
     tasks = plan_tasks(trials)
@@ -120,12 +120,12 @@ def test_plan_tasks_keeps_the_trials_order() -> None:
 # -- training -------------------------------------------------------------------------------
 @needs_jax
 def test_rerun_reproduces_every_slot_bit_for_bit(tmp_path: Any) -> None:
-    from ablations.fused import run_group
-    from ablations.program import build_program
-    from ablations.runner import weights_sha256
+    from ablations.run.fused.trainer import train_group
+    from ablations.run.program import build_program
+    from ablations.run.trial_record import weights_sha256
 
     trials = [config(seed, checkpoint=True, early_stopping_patience=5) for seed in range(3)]
-    first, second = run_group(trials, artifacts_dir=tmp_path), run_group(trials)
+    first, second = train_group(trials, artifacts_dir=tmp_path), train_group(trials)
     assert hashes(first) == hashes(second)
     # each trial's best-weights checkpoint, written from its own slice (= its restored weights)
     model = build_program(trials[2].settings).build_model()
@@ -161,12 +161,12 @@ def test_rerun_reproduces_every_slot_bit_for_bit(tmp_path: Any) -> None:
 @needs_jax
 def test_a_slot_depends_only_on_its_own_trial() -> None:
     """Other seeds, another learning rate, or another group size leave a slot's bits alone."""
-    from ablations.fused import run_group
+    from ablations.run.fused.trainer import train_group
 
-    base = hashes(run_group([config(0), config(1), config(2), config(3)]))
-    other_seed = hashes(run_group([config(0), config(7), config(2), config(3)]))
-    other_lr = hashes(run_group([config(0), config(1), config(2, learning_rate=0.01), config(3)]))
-    pair = hashes(run_group([config(5), config(0)]))
+    base = hashes(train_group([config(0), config(1), config(2), config(3)]))
+    other_seed = hashes(train_group([config(0), config(7), config(2), config(3)]))
+    other_lr = hashes(train_group([config(0), config(1), config(2, learning_rate=0.01), config(3)]))
+    pair = hashes(train_group([config(5), config(0)]))
     assert other_seed[0] == base[0] and other_seed[2] == base[2] and other_seed[3] == base[3]
     assert other_lr[0] == base[0] and other_lr[1] == base[1] and other_lr[3] == base[3]
     assert other_lr[2] != base[2]  # the learning rate reached its slot
@@ -175,17 +175,18 @@ def test_a_slot_depends_only_on_its_own_trial() -> None:
 
 @needs_jax
 def test_any_fixed_slot_width_keeps_a_slot_independent_of_group_size() -> None:
-    from ablations.fused import run_group
+    from ablations.run.fused.trainer import train_group
 
-    three = run_group([config(0), config(1), config(2)], slot_width=2)  # padded to 4
-    two = run_group([config(9), config(0)], slot_width=2)
+    three = train_group([config(0), config(1), config(2)], slot_width=2)  # padded to 4
+    two = train_group([config(9), config(0)], slot_width=2)
     assert hashes(three)[0] == hashes(two)[0]
     assert three[0]["fused"]["padded_to"] == 4 and three[0]["fused"]["slot_width"] == 2
 
 
 @needs_jax
 def test_each_slot_stops_diverges_and_restores_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ablations.fused import engine, run_group
+    from ablations.run.fused import engine
+    from ablations.run.fused.trainer import train_group
 
     real = engine.slot_values
     calls = []
@@ -200,7 +201,7 @@ def test_each_slot_stops_diverges_and_restores_on_its_own(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(engine, "slot_values", poison_second_slot)
     steady = config(0, epochs=3)
-    records = run_group(
+    records = train_group(
         [steady, config(1, epochs=3), config(2, epochs=3, early_stopping_patience=0, early_stopping_min_delta=100.0)]
     )
     monkeypatch.setattr(engine, "slot_values", real)
@@ -210,17 +211,17 @@ def test_each_slot_stops_diverges_and_restores_on_its_own(monkeypatch: pytest.Mo
     # patience 0 with a huge min_delta: no epoch after the first improves, stop after epoch 2
     assert stopped["status"] == "ok" and stopped["epochs_run"] == 2
     # ...and its restored best weights are the first epoch's: train 1 epoch to compare
-    one_epoch = run_group([config(2, epochs=1), config(3, epochs=1)])[0]
+    one_epoch = train_group([config(2, epochs=1), config(3, epochs=1)])[0]
     assert stopped["weights_sha256"] == one_epoch["weights_sha256"]
     # the neighbours of a diverging slot are unaffected
-    assert hashes(run_group([steady, config(4, epochs=3)]))[0] == ok["weights_sha256"]
+    assert hashes(train_group([steady, config(4, epochs=3)]))[0] == ok["weights_sha256"]
 
 
 @needs_jax
 def test_time_limit_marks_unfinished_slots_timeout() -> None:
-    from ablations.fused import run_group
+    from ablations.run.fused.trainer import train_group
 
-    records = run_group([config(0, epochs=50, time_limit_s=0.01), config(1, epochs=50, time_limit_s=0.01)])
+    records = train_group([config(0, epochs=50, time_limit_s=0.01), config(1, epochs=50, time_limit_s=0.01)])
     assert [r["status"] for r in records] == ["timeout", "timeout"]
     assert all(r["epochs_run"] == 1 and len(r["history"]["loss"]) == 1 for r in records)
     assert "fused group" in records[0]["reason"]
@@ -228,7 +229,8 @@ def test_time_limit_marks_unfinished_slots_timeout() -> None:
 
 @needs_jax
 def test_a_failing_group_is_split_down_to_single_trials(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ablations.fused import engine, run_group
+    from ablations.run.fused import engine
+    from ablations.run.fused.trainer import train_group
 
     real = engine.FusedProgram.train_epoch
 
@@ -239,7 +241,7 @@ def test_a_failing_group_is_split_down_to_single_trials(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(engine.FusedProgram, "train_epoch", flaky)
     trials = [config(seed, epochs=1) for seed in range(3)]
-    records = run_group(trials)
+    records = train_group(trials)
     assert [r["status"] for r in records] == ["ok"] * 3
     assert [r["fused"]["group_size"] for r in records] == [1, 1, 1]
     assert records[0]["fused"]["splits"][0] == {
@@ -247,18 +249,18 @@ def test_a_failing_group_is_split_down_to_single_trials(monkeypatch: pytest.Monk
         "reason": "RuntimeError: RESOURCE_EXHAUSTED: pretend out of memory",
     }
     monkeypatch.setattr(engine.FusedProgram, "train_epoch", real)
-    assert hashes(records) == hashes(run_group(trials))  # the split changed no slot's bits
+    assert hashes(records) == hashes(train_group(trials))  # the split changed no slot's bits
 
 
 @needs_jax
 def test_probe_rows_match_the_fit_probe() -> None:
-    """Same rows as ablations.probes; at initialization the same numbers (same weights, batch)."""
-    from ablations.fused import run_group
-    from ablations.runner import run_trial
+    """Same rows as ablations.run.probes; at initialization the same numbers (same weights, batch)."""
+    from ablations.run.fused.trainer import train_group
+    from ablations.run.lifecycle import train_trial
 
     trial = config(0, epochs=2, probe_every=1, probe_batch_size=64)
-    fused = run_group([trial, config(1, epochs=2, probe_every=1, probe_batch_size=64)])[0]
-    fit = run_trial(config(0, epochs=2, probe_every=1, probe_batch_size=64, trainer="fit"))
+    fused = train_group([trial, config(1, epochs=2, probe_every=1, probe_batch_size=64)])[0]
+    fit = train_trial(config(0, epochs=2, probe_every=1, probe_batch_size=64, trainer="fit"))
     assert fit["status"] == "ok" and fused["status"] == "ok"
 
     def key(r):
@@ -285,13 +287,13 @@ EQUIVALENCE_CELLS = {
 @pytest.mark.parametrize("cell", sorted(EQUIVALENCE_CELLS))
 def test_fused_and_fit_reach_the_same_mean_accuracy(cell: str) -> None:
     """Over 8 seeds, mean test accuracy of fused and fit differ by less than 0.02."""
-    from ablations.fused import run_group
-    from ablations.runner import run_trial
+    from ablations.run.fused.trainer import train_group
+    from ablations.run.lifecycle import train_trial
 
     settings = {**EQUIVALENCE_CELLS[cell], "epochs": 5, "max_train_samples": None}
     trials = [config(seed, **settings) for seed in range(8)]
-    fused = [r["test"]["accuracy"] for r in run_group(trials)]
-    fit = [run_trial(config(seed, **settings, trainer="fit"))["test"]["accuracy"] for seed in range(8)]
+    fused = [r["test"]["accuracy"] for r in train_group(trials)]
+    fit = [train_trial(config(seed, **settings, trainer="fit"))["test"]["accuracy"] for seed in range(8)]
     print(f"{cell}: fused {np.mean(fused):.4f} +- {np.std(fused):.4f}, fit {np.mean(fit):.4f} +- {np.std(fit):.4f}")
     assert np.mean(fit) > 0.8, "the cell must learn for the comparison to mean anything"
     assert abs(np.mean(fused) - np.mean(fit)) < 0.02

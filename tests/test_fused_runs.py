@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from robustness_helpers import ROOT, cli, cli_env, write_matrix
 
-from ablations.store import ResultStore
+from ablations.run.store import ResultStore
 
 FUSED_MATRIX = """seeds = [0, 1, 2]
 [fixed]

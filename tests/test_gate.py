@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ablations.cli import main
-from ablations.gate.baseline import BaselineError, load_baseline
-from ablations.gate.metrics import TIME_TOLERANCE, metric_for
-from ablations.gate.tolerance import Stat, ToleranceError, parse_tolerance
-from ablations.spec import MatrixError, load_matrix, matrix_from_dict
+from ablations.describe.spec import MatrixError, load_matrix, matrix_from_dict
+from ablations.describe.tolerance import Stat, ToleranceError, parse_tolerance
+from ablations.read.cli import main
+from ablations.read.gate.baseline import BaselineError, load_baseline
+from ablations.read.gate.metrics import TIME_TOLERANCE, metric_for
 from tests.regression_helpers import (
     TWO_CELLS,
     accuracies,
@@ -353,8 +353,8 @@ def test_time_is_tested_on_the_log_scale() -> None:
     One slow seed under a neighbour's load (62.4) swamps the raw paired test; on the log scale
     the slowdown is a consistent factor and both cells are significant after Holm over 2.
     """
-    from ablations import stats
-    from ablations.gate.check import test_scale
+    from ablations.read import stats
+    from ablations.read.gate.significance import test_scale
 
     time = metric_for("time_ratio")
     assert time.log_scale and not metric_for("test_accuracy").log_scale

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from ablations.reporting.index import write_index
-from ablations.reporting.pages import write_matrix_report
-from ablations.spec import load_matrix
+from ablations.describe.spec import load_matrix
+from ablations.read.reporting.index import write_index
+from ablations.read.reporting.pages import write_matrix_report
 
 GOLDEN = Path(__file__).parent / "golden"
 MATRICES = ["golden_trials", "golden_search"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from robustness_helpers import cli, popen, tiny_matrix
 
-from ablations.store import ResultStore
-from ablations.untrusted import check_record, read_json_data
+from ablations.run.store import ResultStore
+from ablations.run.untrusted import check_record, read_json_data
 
 
 def wait_for_attempts(store: ResultStore, pid: int, count: int, proc, timeout: float = 180) -> bool:
@@ -177,7 +177,7 @@ def test_a_result_stored_by_a_concurrent_run_is_not_run_again(tmp_path: Path):
 CLAIMER = """
 import sys, time
 from pathlib import Path
-from ablations.store import ResultStore
+from ablations.run.store import ResultStore
 root, start = sys.argv[1], Path(sys.argv[2])
 store = ResultStore(root, "m")
 while not start.exists():

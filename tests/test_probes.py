@@ -6,11 +6,12 @@ import keras
 import numpy as np
 import pytest
 
-from ablations.datasets import DATASETS
-from ablations.probes import GradientProbe, probe_batch
-from ablations.runner import run_trial, seed_everything
-from ablations.settings import resolve_settings
-from ablations.trial import TrialConfig
+from ablations.describe.datasets import DATASETS
+from ablations.describe.settings import resolve_settings
+from ablations.describe.trial import TrialConfig
+from ablations.run.lifecycle import train_trial
+from ablations.run.probes import GradientProbe, probe_batch
+from ablations.run.trial_record import seed_everything
 
 BACKEND = keras.backend.backend()
 
@@ -141,7 +142,7 @@ def test_tiny_gradients_do_not_underflow():
     """A gradient of 1e-25 per entry must come out as ~1e-25 * sqrt(n), not 0."""
     from keras import ops
 
-    from ablations.probes.callback import l2_norm
+    from ablations.run.probes.callback import l2_norm
 
     value = float(ops.convert_to_numpy(l2_norm(ops.full((100,), 1e-25))))
     assert value == pytest.approx(1e-24, rel=1e-3)
@@ -156,8 +157,8 @@ def test_probe_is_compiled_once_on(backend: str):
     """
     if backend != BACKEND:
         pytest.skip(f"needs KERAS_BACKEND={backend}; this process runs {BACKEND}")
-    from ablations.probes.callback import summarize
-    from ablations.probes.gradients import make_probe_function
+    from ablations.run.probes.callback import summarize
+    from ablations.run.probes.gradients import make_probe_function
 
     traces = []
 
@@ -233,7 +234,7 @@ def test_runner_records_probe_rows_as_data():
             "steps_per_execution": STEPS,
         }
     )
-    record = run_trial(TrialConfig("t", {}, settings, 0, DATASETS["digits"].version))
+    record = train_trial(TrialConfig("t", {}, settings, 0, DATASETS["digits"].version))
     assert record["status"] == "ok", record.get("error")
     rows = record["probes"]
     assert {r["epoch"] for r in rows} == {0, 2, 3}  # init, every 2, and the last epoch
@@ -258,5 +259,5 @@ def test_probe_off_by_default():
         }
     )
     assert settings["probe_every"] == 0
-    record = run_trial(TrialConfig("t", {}, settings, 0, DATASETS["digits"].version))
+    record = train_trial(TrialConfig("t", {}, settings, 0, DATASETS["digits"].version))
     assert record["status"] == "ok" and "probes" not in record

@@ -10,15 +10,16 @@ import keras
 import numpy as np
 import pytest
 
-from ablations.callbacks import BUILTIN_ORDER, CALLBACKS
-from ablations.datasets import DATASETS, Dataset, DatasetSpec
-from ablations.losses import LOSSES, LossParts, LossSpec, regression_metrics
-from ablations.optimizers import OPTIMIZERS
-from ablations.probes import PROBES
-from ablations.runner import run_trial
-from ablations.settings import SettingsError, resolve_settings
-from ablations.spec import load_matrix
-from ablations.trial import TrialConfig
+from ablations.describe.datasets import DATASETS, Dataset, DatasetSpec
+from ablations.describe.losses import LOSSES, LossParts, LossSpec
+from ablations.describe.optimizers import OPTIMIZERS
+from ablations.describe.settings import SettingsError, resolve_settings
+from ablations.describe.spec import load_matrix
+from ablations.describe.trial import TrialConfig
+from ablations.run.callbacks import BUILTIN_ORDER, CALLBACKS
+from ablations.run.lifecycle import train_trial
+from ablations.run.losses import regression_metrics
+from ablations.run.probes import PROBES
 
 TINY = {
     "depth": 1,
@@ -44,7 +45,7 @@ def restore(monkeypatch):
 
 def trial_record(values: dict) -> dict:
     settings = resolve_settings({**TINY, **values})
-    record = run_trial(TrialConfig("plugin", {}, settings, 0, DATASETS[settings["dataset"]].version))
+    record = train_trial(TrialConfig("plugin", {}, settings, 0, DATASETS[settings["dataset"]].version))
     assert record["status"] == "ok", record.get("error")
     return record
 

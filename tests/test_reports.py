@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ablations.reporting.index import write_index
-from ablations.reporting.pages import write_matrix_report
+from ablations.read.reporting.index import write_index
+from ablations.read.reporting.pages import write_matrix_report
 from tests.regression_helpers import accuracies, store_results, two_cell_matrix
 
 

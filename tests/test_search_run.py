@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from ablations.cli import main
-from ablations.reporting.pages import write_matrix_report
-from ablations.search.plan import searches
-from ablations.search.records import load_search_record
-from ablations.search.run import run_search
-from ablations.spec import load_matrix
-from ablations.store import ResultStore
+from ablations.describe.spec import load_matrix
+from ablations.read.cli import main
+from ablations.read.reporting.pages import write_matrix_report
+from ablations.run.search.plan import searches
+from ablations.run.search.records import load_search_record
+from ablations.run.search.run import run_search
+from ablations.run.store import ResultStore
 
 MATRIX = """
 description = "tiny search"
@@ -103,14 +103,14 @@ def test_no_trial_leaks_state_into_the_next(ran: tuple[Path, Path], tmp_path: Pa
     import keras
     import tensorflow as tf
 
-    from ablations.runner import run_trial
-    from ablations.settings import resolve_settings
-    from ablations.trial import TrialConfig
+    from ablations.describe.settings import resolve_settings
+    from ablations.describe.trial import TrialConfig
+    from ablations.run.lifecycle import train_trial
 
     path, _ = ran
     settings = resolve_settings({"dataset": "diabetes", "max_train_samples": 60, "epochs": 2, "checkpoint": False})
     trial = TrialConfig("leak", {}, settings, 3, searches(load_matrix(path), "default")[0].dataset_version)
-    before = run_trial(trial)
+    before = train_trial(trial)
     logging_before = keras.config.is_interactive_logging_enabled()
 
     search = next(s for s in searches(load_matrix(path), "default") if s.strategy == "sklearn_random")
@@ -126,10 +126,67 @@ def test_no_trial_leaks_state_into_the_next(ran: tuple[Path, Path], tmp_path: Pa
     )
     run_search(search, runs_dir=tmp_path, storage=f"sqlite:///{tmp_path / 'leak.db'}")
 
-    after = run_trial(trial)
+    after = train_trial(trial)
     assert before["status"] == after["status"] == "ok"
     assert before["history"] == after["history"] and before["test"] == after["test"]
     assert keras.config.is_interactive_logging_enabled() == logging_before
     # Unseeded random ops still work: the search left no state that breaks them.
     tf.random.uniform((2,))
     keras.random.uniform((2,))
+
+
+BACKEND_SEARCH = """
+description = "a search on the backend it names"
+kind = "search"
+seeds = [0]
+
+[fixed]
+dataset = "diabetes"
+max_train_samples = 60
+epochs = 1
+checkpoint = false
+backend = "{backend}"
+device = "{device}"
+
+[axes]
+strategy = ["random"]
+
+[search]
+budget = 3
+
+[search.space.learning_rate]
+type = "float"
+low = 1e-3
+high = 1e-1
+log = true
+"""
+
+
+@pytest.mark.slow
+def test_a_search_runs_on_the_backend_it_names(tmp_path: Path) -> None:
+    """From a TensorFlow process, a JAX search trains in a JAX worker: budget trials, all ok."""
+    from ablations.run.executors.workers import process_backend
+
+    assert process_backend() == "tensorflow"
+    path = tmp_path / "jaxsearch.toml"
+    path.write_text(BACKEND_SEARCH.format(backend="jax", device="cpu"))
+    runs = tmp_path / "runs"
+    assert main(["run", str(path), "--runs-dir", str(runs), "-q"]) == 0
+    records = list(ResultStore(runs, "jaxsearch").records())
+    assert len(records) == 3
+    assert {r["status"] for r in records} == {"ok"}
+    assert {r["env"]["backend"] for r in records} == {"jax"}
+
+
+def test_a_search_whose_trials_are_skipped_stops_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A skipped trial uses no budget: the search stops at the first, one record written, exit 2."""
+    path = tmp_path / "gpusearch.toml"
+    path.write_text(BACKEND_SEARCH.format(backend="tensorflow", device="gpu"))
+    runs = tmp_path / "runs"
+    assert main(["run", str(path), "--runs-dir", str(runs), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {path}: search ")
+    assert "stopped: trial " in err[0] and "was skipped: no GPU visible to tensorflow here" in err[0]
+    assert len(list(ResultStore(runs, "gpusearch").records())) == 1

@@ -16,8 +16,8 @@ import optuna
 import pytest
 from search_helpers import StubObjective, config
 
-from ablations.search import STRATEGIES
-from ablations.search.session import SearchSession, open_storage
+from ablations.describe.strategies import STRATEGIES
+from ablations.run.search.session import SearchSession, open_storage
 
 OPTUNA_STRATEGIES = ["grid", "random", "tpe", "tpe_pruned", "genetic", "cmaes", "manual"]
 
@@ -111,7 +111,7 @@ def test_parallel_workers_share_one_search_without_duplicates(tmp_path: Path, st
     assert len(objective.finished) == budget  # nobody overran the budget
     assert len({key(p) for p in objective.finished}) == budget  # no point handed out twice
     if strategy == "grid":
-        from ablations.search.space import grid_points
+        from ablations.describe.search_space import grid_points
 
         plan = grid_points(config("grid", budget=budget).table.space, budget, 0)
         assert {key(p) for p in objective.finished} == {key(p) for p in plan}

@@ -8,10 +8,10 @@ import pytest
 from pydantic import ValidationError
 from search_helpers import SPACE, table
 
-from ablations.matrix_files import find_matrix
-from ablations.search.plan import searches
-from ablations.search.space import SearchTable, grid_levels, grid_points, manual_points
-from ablations.spec import MatrixError, load_matrix
+from ablations.describe.matrix_files import find_matrix
+from ablations.describe.search_space import SearchTable, grid_levels, grid_points, manual_points
+from ablations.describe.spec import MatrixError, load_matrix
+from ablations.run.search.plan import searches
 
 
 def test_grid_is_reproducible_whatever_the_order_of_the_space() -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ablations.models import MODELS
-from ablations.settings import CoreSettings, SettingsError, _leaves, resolve_settings
+from ablations.describe.model_family import MODELS
+from ablations.describe.settings import CoreSettings, SettingsError, resolve_settings, type_leaves
 
 REQUIRED = {
     "wide_deep_multi_input": {"wide_features": "age,sex", "deep_features": "bmi"},
@@ -25,7 +25,7 @@ def fields():
                 if name not in ("dataset", "model"):
                     # A valid value of the field, so only its type can be wrong.
                     valid = field.default if isinstance(field.default, (int, float)) else 1
-                    yield (model, name), (_leaves(field.annotation), str(valid))
+                    yield (model, name), (type_leaves(field.annotation), str(valid))
 
 
 CASES = dict(fields())

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from ablations.matrix_files import shipped_matrices
-from ablations.spec import MatrixError, load_matrix
+from ablations.describe.matrix_files import shipped_matrices
+from ablations.describe.spec import MatrixError, load_matrix
 
 BASE = """
 seeds = [0, 1]
@@ -186,8 +186,8 @@ def test_strings_are_not_numbers_and_numbers_not_strings(write_matrix):
 
 def test_a_plugin_can_add_a_matrix_kind(write_matrix):
     """``kind`` is checked against MATRIX_KINDS, so a registered kind loads and expands its own way."""
-    from ablations.kinds import MATRIX_KINDS
-    from ablations.kinds.trials import TrialsKind
+    from ablations.describe.kinds import MATRIX_KINDS
+    from ablations.run.kinds.trials import TrialsKind
 
     class OneSeedKind(TrialsKind):
         name = "one_seed"
@@ -219,7 +219,7 @@ def test_shipped_matrices_are_valid_and_have_a_smoke_profile(path):
     matrix = load_matrix(path)
     assert "smoke" in matrix.profile_names()
     if matrix.kind.name == "search":
-        from ablations.search.plan import searches
+        from ablations.run.search.plan import searches
 
         assert searches(matrix, "smoke")
     else:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from ablations import stats
+from ablations.read import stats
 
 A = [0.80, 0.81, 0.79, 0.82, 0.78]
 B = [0.70, 0.74, 0.69, 0.73, 0.71]
@@ -120,7 +120,7 @@ def test_detectable_effect_with_two_paired_seeds_is_finite():
     """df = 1: scipy's noncentral t returns NaN for large noncentrality; the power is integrated."""
     import math as _math
 
-    from ablations import stats as _stats
+    from ablations.read import stats as _stats
 
     mde = _stats.minimum_detectable_effect(1.0, 1)
     assert _math.isfinite(mde) and 16.0 < mde < 16.7  # crit 12.7 x ~1.28
@@ -128,7 +128,7 @@ def test_detectable_effect_with_two_paired_seeds_is_finite():
 
 
 def test_effect_text_with_two_paired_seeds_is_not_g_zero():
-    from ablations import stats as _stats
+    from ablations.read import stats as _stats
 
     c = _stats.paired([0.1, 0.1], [0.6, 0.61])
     assert c.g == 0.0 and c.d > 0  # Hedges' factor 1 - 3 / (4 df - 1) is 0 at df = 1

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from ablations.execute import pending_trials
-from ablations.spec import load_matrix
-from ablations.store import ResultStore, StoreError, atomic_write_json
+from ablations.describe.spec import load_matrix
+from ablations.run.kinds.trials import pending_trials
+from ablations.run.store import ResultStore, StoreError, atomic_write_json
 from tests.conftest import TINY
 
 
@@ -35,7 +35,7 @@ def test_a_killed_writer_never_leaves_half_a_result(tmp_path):
     """SIGKILL a process in a tight loop of atomic writes: the file always parses."""
     path = tmp_path / "r.json"
     code = (
-        "import sys; from pathlib import Path; from ablations.store import atomic_write_json\n"
+        "import sys; from pathlib import Path; from ablations.run.store import atomic_write_json\n"
         "p = Path(sys.argv[1]); i = 0\n"
         "while True:\n    atomic_write_json(p, {'i': i, 'pad': 'x' * 200000}); i += 1\n"
     )

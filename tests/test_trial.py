@@ -7,14 +7,14 @@ import math
 import subprocess
 import sys
 
-from ablations.runner import run_trial
-from ablations.spec import load_matrix
+from ablations.describe.spec import load_matrix
+from ablations.run.lifecycle import train_trial
 from tests.conftest import TINY
 
 
 def test_a_trial_records_everything_and_is_reproducible(write_matrix, tmp_path):
     trial = load_matrix(write_matrix(TINY)).trials()[0]
-    first = run_trial(trial, artifacts_dir=tmp_path)
+    first = train_trial(trial, artifacts_dir=tmp_path)
     assert first["status"] == "ok", first.get("error")
     assert first["epochs_run"] == 2 and first["best_epoch"] in (1, 2)
     assert set(first["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
@@ -25,7 +25,7 @@ def test_a_trial_records_everything_and_is_reproducible(write_matrix, tmp_path):
     assert all(timing[k] > 0 for k in ("setup_s", "first_epoch_s", "steady_epoch_s", "evaluation_s"))
     assert first["env"]["backend"] == "tensorflow" and first["env"]["keras"].startswith("3.")
     assert (tmp_path / first["checkpoint"]).exists()
-    second = run_trial(trial, artifacts_dir=tmp_path)
+    second = train_trial(trial, artifacts_dir=tmp_path)
     assert second["history"] == first["history"] and second["test"] == first["test"]
 
 
@@ -33,12 +33,12 @@ def test_divergence_and_errors_are_recorded_not_raised(write_matrix):
     text = TINY.replace(
         'dataset = "digits"', 'dataset = "diabetes"\nnormalization = "none"\nlearning_rate = 10.0\noptimizer = "sgd"'
     )
-    diverged = run_trial(load_matrix(write_matrix(text, "nan")).trials()[0])
+    diverged = train_trial(load_matrix(write_matrix(text, "nan")).trials()[0])
     assert diverged["status"] == "diverged"
     assert any(not math.isfinite(v) for v in diverged["history"]["loss"])
     trial = load_matrix(write_matrix(TINY, "err")).trials()[0]
     broken = type(trial)(trial.matrix, trial.cell, {**trial.settings, "dataset": "gone"}, 0, "x")
-    failed = run_trial(broken)
+    failed = train_trial(broken)
     assert failed["status"] == "failed" and "gone" in failed["reason"]
     assert "Traceback" in failed["error"]["traceback"]
 
@@ -73,7 +73,7 @@ def test_cli_runs_resumes_and_reports(write_matrix, tmp_path):
 
 def test_tensorboard_logs_carry_the_hparams(write_matrix, tmp_path):
     trial = load_matrix(write_matrix(TINY + "tensorboard = true\n[axes]\nactivation = ['tanh']\n", "tb")).trials()[0]
-    record = run_trial(trial, artifacts_dir=tmp_path)
+    record = train_trial(trial, artifacts_dir=tmp_path)
     assert record["status"] == "ok", record.get("error")
     events = list((tmp_path / "tensorboard" / trial.trial_id).rglob("events.out.tfevents.*"))
     assert len(events) >= 2  # the HParams summary and the TensorBoard callback's train/validation logs
@@ -95,7 +95,7 @@ def test_tensorboard_logs_carry_the_hparams(write_matrix, tmp_path):
 
 
 def test_torch_runs_one_step_per_execution_and_says_so():
-    from ablations.runner import effective_steps_per_execution
+    from ablations.run.fit_trainer import effective_steps_per_execution
 
     record: dict = {}
     assert effective_steps_per_execution({"backend": "torch", "steps_per_execution": 32}, record) == 1

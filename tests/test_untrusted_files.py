@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from robustness_helpers import cli, tiny_matrix
 
-from ablations.checkpoints import UnsafeModelPathError, confined, load_saved_model
-from ablations.reporting.results import profile_records
-from ablations.spec import load_matrix
-from ablations.store import ResultStore, StoreError
-from ablations.untrusted import MAX_RECORD_BYTES, UntrustedFileError, check_record, read_json_data
+from ablations.describe.spec import load_matrix
+from ablations.read.reporting.results import profile_records
+from ablations.run.checkpoints import UnsafeModelPathError, confined, load_saved_model
+from ablations.run.store import ResultStore, StoreError
+from ablations.run.untrusted import MAX_RECORD_BYTES, UntrustedFileError, check_record, read_json_data
 
 
 @pytest.fixture

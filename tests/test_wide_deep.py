@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ablations.datasets import Splits
-from ablations.models import MODELS
-from ablations.settings import CoreSettings, SettingsError, resolve_settings
+from ablations.describe.datasets import Splits
+from ablations.describe.model_family import MODELS
+from ablations.describe.settings import CoreSettings, SettingsError, resolve_settings
 
 FEATURES = ("a", "b", "c", "d", "e")
 CORE = CoreSettings(dataset="diabetes")
@@ -146,7 +146,7 @@ def test_multi_output_rejects_a_per_head_early_stopping_monitor() -> None:
 
 
 def test_crossed_bucket_boundaries_come_from_the_training_split_only() -> None:
-    from ablations.models.wide_deep import bucket_boundaries
+    from ablations.run.models.wide_deep import bucket_boundaries
 
     splits = make_splits(shift_eval=100.0)  # validation and test far outside the training range
     family, params, model = build("wide_deep_crossed", splits)
@@ -166,10 +166,10 @@ def test_crossed_bucket_boundaries_come_from_the_training_split_only() -> None:
 
 
 def test_runner_adapts_on_the_training_split(monkeypatch) -> None:
-    from ablations.datasets import load_splits
-    from ablations.models.wide_deep import WideDeepCrossedFamily
-    from ablations.runner import run_trial
-    from ablations.trial import TrialConfig
+    from ablations.describe.trial import TrialConfig
+    from ablations.run.datasets.loading import load_splits
+    from ablations.run.lifecycle import train_trial
+    from ablations.run.models.wide_deep import WideDeepCrossedFamily
 
     seen = []
     original = WideDeepCrossedFamily.adapt
@@ -189,7 +189,7 @@ def test_runner_adapts_on_the_training_split(monkeypatch) -> None:
             "width": 4,
         }
     )
-    record = run_trial(TrialConfig("t", {}, settings, 0, "v"))
+    record = train_trial(TrialConfig("t", {}, settings, 0, "v"))
     assert record["status"] == "ok", record.get("reason")
     splits = load_splits(
         "diabetes",
@@ -203,7 +203,7 @@ def test_runner_adapts_on_the_training_split(monkeypatch) -> None:
 
 
 def test_report_states_supported_and_unsupported_differences() -> None:
-    from ablations.reporting.wide_deep import t_interval, verdicts
+    from ablations.read.reporting.wide_deep import t_interval, verdicts
 
     ok = pd.DataFrame(
         {

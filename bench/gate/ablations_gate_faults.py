@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ablations.models import MODELS
+from ablations.describe.model_family import MODELS
 
 FAULT_ENV = "ABLATIONS_GATE_FAULT"
 EXTRA_PASSES = 3

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ablations.datasets import DATASETS, Dataset, DatasetSpec
-from ablations.optimizers import OPTIMIZERS
+from ablations.describe.datasets import DATASETS, Dataset, DatasetSpec
+from ablations.describe.optimizers import OPTIMIZERS
 
 
 def load_blobs() -> Dataset:
