@@ -8,6 +8,7 @@ from typing import Any
 from ablations.read.reporting.context import ReportContext
 from ablations.read.reporting.provenance import provenance
 from ablations.read.reporting.results import profile_records, trial_frame
+from ablations.read.reporting.scorecard import page_claims
 from ablations.read.reporting.tables import cell_summary, markdown_table, metric_columns
 
 
@@ -42,7 +43,7 @@ def _blocks(text: str) -> list[str]:
 
 
 def render_page(ctx: ReportContext) -> str:
-    """The matrix's page: title, status, findings, the cell table, the other sections, provenance."""
+    """The matrix's page: title, status, its lessons' scorecard rows, findings, the cell table, the other sections, provenance."""
     from ablations.describe.sections import SECTIONS
 
     matrix = ctx.matrix
@@ -59,6 +60,7 @@ def render_page(ctx: ReportContext) -> str:
         f"Profile `{ctx.profile}`: {frame['cell_id'].nunique()} cells x "
         f"{len(matrix.profile(ctx.profile).seeds)} seeds = {len(frame)} trials. "
         f"Status: {', '.join(f'{n} {s}' for s, n in sorted(frame['status'].value_counts().items()))}.\n",
+        page_claims(matrix.name, ctx.records),
         *opening,
         "## Test metrics per cell\n",
         "Mean ± standard deviation over the seeds that finished (`ok`); other outcomes are "

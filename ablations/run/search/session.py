@@ -264,6 +264,7 @@ class SearchSession:
                 "sample_s": attrs.get("sample_s", 0.0),
                 "cached": attrs.get("cached", False),
                 "retry_of": trial.user_attrs.get("retry_of"),
+                "worker": trial.user_attrs.get("worker"),
                 **{k: attrs[k] for k in ("cv_scores", "pruned_at") if k in attrs},
             }
             entries.append(entry)

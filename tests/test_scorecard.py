@@ -1,0 +1,202 @@
+"""The lesson scorecard on fabricated records with a known effect: every claim's verdict words
+and interval, and the reasons a row is not testable."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ablations.describe.claims import CLAIMS, MEASURES, claims_in_order
+from ablations.read.claims.measures import HIGHER_IS_BETTER
+from ablations.read.claims.verdicts import (
+    DOES_NOT_HOLD,
+    HOLDS,
+    NOT_DETECTED,
+    NOT_TESTABLE,
+    claim_rows,
+    effect_text,
+    verdict_text,
+)
+from ablations.read.reporting.scorecard import page_claims, scorecard_section
+
+SEEDS = range(5)
+# A measure's typical value, the effect fabricated, and the seeds' noise (sd), in its units.
+SCALE = {
+    "test_accuracy": (0.6, 0.05, 0.005),
+    "test_mse": (0.5, 0.05, 0.005),
+    "early_validation": (0.6, 0.05, 0.005),
+    "early_gain": (0.2, 0.05, 0.005),
+    "epochs_run": (15.0, 3.0, 0.3),
+    "gradient_ratio_at_init": (-1.0, 0.5, 0.05),
+    "train_validation_gap": (0.2, 0.05, 0.005),
+    "search_best": (0.5, 0.05, 0.005),
+    "search_wall_s": (60.0, 10.0, 1.0),
+}
+
+
+def fabricate(measure: str, settings: dict[str, Any], seed: int, value: float, *, pid: int = 1) -> dict[str, Any]:
+    """A finished record whose ``measure`` is ``value`` (a search record for search measures)."""
+    if measure.startswith("search_"):
+        return {
+            "search": {
+                "cell": {"dataset": settings["dataset"]},
+                "strategy": settings["strategy"],
+                "seed": seed,
+                "status": "complete",
+                "best": {"validation": value},
+                "time": {"elapsed_s": value},
+                "trials": [{"counted": True, "worker": {"host": "h", "pid": pid + k % 2}} for k in range(4)],
+            }
+        }
+    record: dict[str, Any] = {"status": "ok", "seed": seed, "settings": settings, "test": {}, "history": {}}
+    if measure == "test_accuracy":
+        record["test"]["accuracy"] = value
+    elif measure == "test_mse":
+        record["test"]["mse"] = value
+    elif measure == "early_validation":  # California: a regression, its validation MAE
+        record["history"]["val_mae"] = [value] * 10
+    elif measure == "early_gain":
+        record["history"]["val_accuracy"] = [0.1 + value * k / 4 for k in range(10)]
+    elif measure == "epochs_run":
+        record["epochs_run"] = value
+    elif measure == "gradient_ratio_at_init":
+        record["probes"] = [
+            {"epoch": 0, "layer_index": 1, "kind": "grad_kernel", "value": 10.0**value},
+            {"epoch": 0, "layer_index": 9, "kind": "grad_kernel", "value": 1.0},
+        ]
+    elif measure == "train_validation_gap":
+        record["history"] = {"accuracy": [0.5 + value], "val_accuracy": [0.5]}
+    else:
+        raise AssertionError(f"no fabricator for {measure}")
+    return record
+
+
+def claimed_sign(claim: Any) -> int:
+    """+1 where the claim says the treatment's measure is higher, -1 where lower."""
+    higher = HIGHER_IS_BETTER[claim.measure]
+    if higher is None:  # follows the task: the fabricated early_validation is a regression's MAE
+        higher = claim.measure != "early_validation"
+    if claim.expect in ("higher", "lower"):
+        return 1 if claim.expect == "higher" else -1
+    return 1 if (claim.expect == "better") == higher else -1
+
+
+def runs(claim: Any, effect: float, *, seed: int = 0) -> list[dict[str, Any]]:
+    """Both sides of the claim's first stratum; treatment = control + ``effect`` (+ noise)."""
+    base, _, sd = SCALE[claim.measure]
+    rng = np.random.default_rng(seed)
+    stratum = dict(claim.strata[0])
+    records = []
+    for s in SEEDS:
+        shared = base + rng.normal(0, sd)  # the seed's own level, shared by both sides (paired)
+        for value, offset, pid in ((claim.control, 0.0, 10), (claim.treatment, effect, 1)):
+            settings = {**stratum, claim.axis: value}
+            records.append(fabricate(claim.measure, settings, s, shared + offset + rng.normal(0, sd / 3), pid=pid))
+    return records
+
+
+CLAIM_KEYS = [c.key for c in claims_in_order()]
+
+
+def test_every_claim_has_a_fabricator_and_a_known_measure() -> None:
+    assert len(CLAIM_KEYS) >= 13
+    for claim in claims_in_order():
+        assert claim.measure in MEASURES and claim.measure in SCALE, claim.key
+
+
+@pytest.mark.parametrize("key", CLAIM_KEYS)
+def test_a_known_effect_the_claimed_way_holds_with_its_interval(key: str) -> None:
+    claim = CLAIMS.get(key)
+    effect = claimed_sign(claim) * SCALE[claim.measure][1]
+    row = claim_rows(claim, runs(claim, effect))[0]
+    assert row.verdict == HOLDS, verdict_text(row)
+    assert row.comparison is not None and row.comparison.test == "paired"
+    assert row.comparison.low <= effect <= row.comparison.high
+    assert math.copysign(1, row.comparison.diff) == math.copysign(1, effect)
+    assert verdict_text(row).startswith("**holds** (p ")
+    assert effect_text(row).startswith(f"{row.comparison.diff:+.3g} [")
+
+
+@pytest.mark.parametrize("key", CLAIM_KEYS)
+def test_the_effect_the_other_way_does_not_hold(key: str) -> None:
+    claim = CLAIMS.get(key)
+    effect = -claimed_sign(claim) * SCALE[claim.measure][1]
+    row = claim_rows(claim, runs(claim, effect))[0]
+    assert row.verdict == DOES_NOT_HOLD, verdict_text(row)
+    assert row.comparison is not None and row.comparison.low <= effect <= row.comparison.high
+
+
+@pytest.mark.parametrize("key", CLAIM_KEYS)
+def test_no_effect_is_not_detected_with_the_smallest_detectable_effect(key: str) -> None:
+    claim = CLAIMS.get(key)
+    row = claim_rows(claim, runs(claim, 0.0))[0]
+    assert row.verdict == NOT_DETECTED, verdict_text(row)
+    assert row.comparison is not None and row.comparison.low <= 0.0 <= row.comparison.high
+    assert "smallest detectable effect" in verdict_text(row)
+    assert 0 < row.comparison.mde < SCALE[claim.measure][1]
+
+
+def test_a_deliberately_broken_claim_is_caught() -> None:
+    """A claim registered the wrong way round reads 'does not hold' on the same records."""
+    claim = CLAIMS.get("cross_entropy_for_classification")
+    records = runs(claim, +0.05)
+    broken = dataclasses.replace(claim, expect="lower")
+    assert claim_rows(claim, records)[0].verdict == HOLDS
+    assert claim_rows(broken, records)[0].verdict == DOES_NOT_HOLD
+
+
+def test_rows_that_cannot_be_tested_say_why() -> None:
+    claim = CLAIMS.get("normalization_speeds_training")
+    records = runs(claim, -0.05)
+    # Four of five unnormalized runs diverge: under two seeds a side, counted by status.
+    controls = [r for r in records if r["settings"]["normalization"] == "none"]
+    for record in controls[1:]:
+        record["status"] = "diverged"
+    rows = claim_rows(claim, records)
+    assert rows[0].verdict == NOT_TESTABLE
+    assert "1 of 5 normalization = 'none' runs measured (4 diverged)" in rows[0].reason
+    # The other strata ran nothing, or the claim does not apply to their data.
+    assert rows[1].reason == "this run has no course trials with normalization = 'none'"
+    digits = dataclasses.replace(claim, strata=({"dataset": "digits", "loss": "cross_entropy"},))
+    digits_records = [
+        fabricate("test_accuracy", {"dataset": "digits", "loss": "cross_entropy", "normalization": n}, s, 0.9)
+        for n in ("none", "zscore")
+        for s in SEEDS
+    ]
+    (row,) = claim_rows(digits, digits_records)
+    assert row.verdict == NOT_TESTABLE and row.reason.startswith("digits's features share one range")
+
+
+def test_conditions_refuse_nets_that_do_not_overfit_and_searches_run_one_at_a_time() -> None:
+    dropout = CLAIMS.get("dropout_reduces_overfitting")
+    records = [
+        fabricate("train_validation_gap", {**dropout.strata[0], "dropout": d}, s, 0.01)
+        for d in (0.0, 0.2)
+        for s in SEEDS
+    ]
+    (row,) = claim_rows(dropout, records)
+    assert row.verdict == NOT_TESTABLE and row.reason.startswith("the nets it is compared on do not overfit")
+    manual = CLAIMS.get("manual_loop_costs_time")
+    records = runs(manual, 10.0)
+    for record in records:
+        for trial in record["search"]["trials"]:
+            trial["worker"] = {"host": "h", "pid": 1}
+    (row,) = claim_rows(manual, records)
+    assert row.verdict == NOT_TESTABLE and "one at a time" in row.reason
+
+
+def test_the_scorecard_and_a_page_render_every_row() -> None:
+    records_of: dict[str, list[dict[str, Any]]] = {}
+    for claim in claims_in_order():
+        records_of.setdefault(claim.matrix, []).extend(runs(claim, claimed_sign(claim) * SCALE[claim.measure][1]))
+    text = scorecard_section(records_of)
+    assert text.startswith("## Lesson scorecard")
+    assert text.count("**holds**") >= len(CLAIM_KEYS)
+    assert "(course.md#what-this-run-shows)" in text
+    page = page_claims("course", records_of["course"])
+    assert page.startswith("## Lessons this page tests") and "deep_mlp" not in page
+    assert page_claims("golden_trials", []) == ""
