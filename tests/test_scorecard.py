@@ -200,3 +200,19 @@ def test_the_scorecard_and_a_page_render_every_row() -> None:
     page = page_claims("course", records_of["course"])
     assert page.startswith("## Lessons this page tests") and "deep_mlp" not in page
     assert page_claims("golden_trials", []) == ""
+
+
+def github_anchor(heading: str) -> str:
+    """GitHub's anchor of a markdown heading: lower case, punctuation dropped, spaces to '-'."""
+    kept = "".join(ch for ch in heading.strip().lower() if ch.isalnum() or ch in " -_")
+    return kept.replace(" ", "-")
+
+
+def test_every_claim_links_to_a_section_of_its_page() -> None:
+    from pathlib import Path
+
+    reports = Path(__file__).resolve().parent.parent / "reports"
+    for claim in claims_in_order():
+        page = (reports / f"{claim.matrix}.md").read_text(encoding="utf-8")
+        anchors = {github_anchor(line[3:]) for line in page.splitlines() if line.startswith("## ")}
+        assert claim.section in anchors, (claim.key, sorted(anchors))

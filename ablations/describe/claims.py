@@ -130,7 +130,7 @@ def _deep_claims() -> list[Claim]:
             measure="gradient_ratio_at_init",
             expect="lower",
             strata=(DEEP,),
-            section="gradient-norms-per-layer",
+            section="first--last-layer-gradient-ratio",
         ),
         Claim(
             key="deep_curves_start_flat",
@@ -142,6 +142,7 @@ def _deep_claims() -> list[Claim]:
             measure="early_gain",
             expect="lower",
             strata=({"activation": "relu", "batch_norm": "none", "dropout": 0.0},),
+            section="learning-curves-of-the-deepest-networks",
         ),
         Claim(
             key="batch_norm_eases_vanishing_gradients",
@@ -153,7 +154,7 @@ def _deep_claims() -> list[Claim]:
             measure="gradient_ratio_at_init",
             expect="higher",
             strata=({"depth": 20, "activation": "sigmoid", "dropout": 0.0},),
-            section="gradient-norms-per-layer",
+            section="first--last-layer-gradient-ratio",
         ),
         Claim(
             key="batch_norm_trains_deep_nets",
@@ -236,6 +237,7 @@ def _search_claims() -> list[Claim]:
             measure="search_best",
             expect="lower",
             strata=({"dataset": "california_housing"},),
+            section="search-strategies-at-equal-budget",
         )
         for better, worse, label in (
             ("random", "grid", "Random search"),
@@ -255,6 +257,7 @@ def _search_claims() -> list[Claim]:
             expect="higher",
             strata=({"dataset": "california_housing"},),
             condition="control_runs_in_parallel",
+            section="search-strategies-at-equal-budget",
         )
     )
     return claims

@@ -115,3 +115,13 @@ def search_wall_s(record: dict[str, Any], window: int) -> float:
     """The summed duration of the search's counted trials, sampling and training included."""
     value = ((record.get("search") or {}).get("time") or {}).get("elapsed_s")
     return math.nan if value is None else float(value)
+
+
+def measure_label(name: str, record: dict[str, Any] | None = None, window: int | None = None) -> str:
+    """The measure's name for a table: its metric and window where known, else in general terms."""
+    metric = validation_key(record).removeprefix("val_").replace("mae", "MAE") if record else "metric"
+    return LABELS[name].format(
+        metric=metric,
+        window=window if window is not None else "N",
+        early=min(window, EARLY_EPOCHS) if window is not None else EARLY_EPOCHS,
+    )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ablations.describe.claims import CONDITIONS, MEASURES, Claim
-from ablations.read.claims.measures import EARLY_EPOCHS, HIGHER_IS_BETTER, LABELS, task_higher_is_better, validation_key
+from ablations.read.claims.measures import HIGHER_IS_BETTER, measure_label, task_higher_is_better, validation_key
 from ablations.read.claims.records import finished, labels, outcome, seed
 from ablations.read.stats import Comparison, compare, holm_adjust, p_text
 
@@ -96,12 +96,7 @@ def test_row(claim: Claim, stratum: Mapping[str, Any], records: list[dict[str, A
     higher = HIGHER_IS_BETTER[claim.measure]
     if higher is None:
         higher = task_higher_is_better((control or treatment or control_all)[0])
-    sample = (control or treatment or control_all)[0]
-    label = LABELS[claim.measure].format(
-        metric=validation_key(sample).removeprefix("val_").replace("mae", "MAE"),
-        window=window,
-        early=min(window, EARLY_EPOCHS),
-    )
+    label = measure_label(claim.measure, (control or treatment or control_all)[0], window)
     row = Row(
         claim,
         stratum,
@@ -178,7 +173,7 @@ def verdict_text(row: Row) -> str:
     c = row.comparison
     if row.verdict == NOT_TESTABLE or c is None:
         return f"**{NOT_TESTABLE}**: {row.reason}"
-    p = p_text(c.p_final) + (" Holm-corrected" if c.p_adjusted is not None and c.p_adjusted != c.p else "")
+    p = p_text(c.p_final) + (" Holm-corrected" if c.p_adjusted is not None else "")
     if row.verdict == NOT_DETECTED:
         return f"**{NOT_DETECTED}** ({p}; smallest detectable effect {c.mde:.3g})"
     return f"**{row.verdict}** ({p}, g = {c.g:.2g})"

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ablations.describe.claims import TESTS, claims_in_order
+from ablations.read.claims.measures import measure_label
 from ablations.read.claims.verdicts import Row, effect_text, n_text, scorecard, verdict_text
 from ablations.read.reporting.tables import markdown_table
 
@@ -36,7 +37,7 @@ def rows_table(rows: Iterable[Row], *, link: bool) -> str:
                 "lesson": lesson,
                 "tested on": row.tested_on,
                 "treatment vs control": f"{claim.axis} = {claim.treatment!r} vs {claim.control!r}",
-                "measure": row.measure or claim.measure,
+                "measure": row.measure or measure_label(claim.measure),
                 "verdict": verdict_text(row),
                 "effect [95% CI]": effect_text(row),
                 "n": n_text(row),
