@@ -15,6 +15,13 @@ machine's load (``os.getloadavg``), and with ``--json PATH`` writes them; with `
 reports/fused.md`` it also writes the generated page (ratios, machine, load, and how to run the
 GPU benchmark ``bench/gpu_fused.py``). Not a pytest benchmark: the ratios come from one run of
 each mode, on a machine other jobs may share.
+
+Sweeps, each mode again in a fresh process: ``--widths 1,2,4,8,0`` (slots per vectorized chunk,
+0 one vmap over the group), ``--group-sizes 1,4,8,16`` (seeds per cell, so the group size K),
+``--workers 1,2`` (``ablations run --executor process --jobs N`` end to end) and ``--cache``
+(a cold then a warm JAX compilation cache). The page made for ``reports/fused.md``:
+
+    python bench/bench_fused.py --widths 1,2,4,5,8,0 --group-sizes 1,4,8,16 --workers 1,2 --cache --out reports/fused.md
 """
 
 from __future__ import annotations
@@ -25,11 +32,15 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from ablations.describe.settings import FUSED_SLOT_WIDTH  # noqa: E402
+
 FIXED = {
     "dataset": "digits",
     "model": "mlp",
@@ -53,28 +64,46 @@ CELLS = {
 SEEDS = range(5)
 
 
-def trials(backend: str, quick: bool, trainer: str = "auto") -> list[Any]:
+OVERRIDES_ENV = "BENCH_FUSED_OVERRIDES"
+
+
+def fixed_settings() -> dict[str, Any]:
+    """:data:`FIXED` with the run's ``--dataset`` and ``--epochs`` (passed to children in the environment)."""
+    return {**FIXED, **json.loads(os.environ.get(OVERRIDES_ENV) or "{}")}
+
+
+def trials(backend: str, quick: bool, trainer: str = "auto", seeds: int = len(SEEDS)) -> list[Any]:
     """The bench's trials; ``trainer = "fit"`` for the one-at-a-time modes (a JAX MLP is fused by default)."""
     from ablations.describe.datasets import DATASETS
     from ablations.describe.settings import resolve_settings
     from ablations.describe.trial import TrialConfig
 
     out = []
+    fixed = fixed_settings()
     for name, cell in CELLS.items():
-        values = {**FIXED, **cell, "backend": backend, "trainer": trainer}
+        values = {**fixed, **cell, "backend": backend, "trainer": trainer}
         if quick:
             values |= {"epochs": 2, "probe_every": 1}
         settings = resolve_settings(values)
-        out += [TrialConfig("bench_fused", {"cell": name}, settings, s, DATASETS["digits"].version) for s in SEEDS]
+        version = DATASETS[settings["dataset"]].version
+        out += [TrialConfig("bench_fused", {"cell": name}, settings, s, version) for s in range(seeds)]
     return out
 
 
-def worker(mode: str, quick: bool, slot_width: int | None) -> dict[str, Any]:
-    """Runs in the child process: train this mode's trials, return timings and accuracies."""
+def worker(mode: str, quick: bool, slot_width: int | None, seeds: int = len(SEEDS)) -> dict[str, Any]:
+    """Runs in the child process: train this mode's trials, return timings and accuracies.
+
+    ``seeds`` is the group size K of ``fused`` (one group per cell). With
+    ``$ABLATIONS_COMPILE_CACHE`` set, JAX's persistent compilation cache is on, as in the workers.
+    """
     from ablations.run.lifecycle import train_trial
 
     backend = "tensorflow" if mode == "fit-tf" else "jax"
-    configs = trials(backend, quick, "auto" if mode == "fused" else "fit")
+    if backend == "jax" and os.environ.get("ABLATIONS_COMPILE_CACHE"):
+        from ablations.run.compile_cache import enable_compile_cache
+
+        enable_compile_cache()
+    configs = trials(backend, quick, "auto" if mode == "fused" else "fit", seeds)
     start = time.perf_counter()
     if mode == "fused":
         from ablations.run.fused.groups import plan_groups
@@ -96,7 +125,7 @@ def worker(mode: str, quick: bool, slot_width: int | None) -> dict[str, Any]:
         "trials_per_hour": 3600 * len(records) / elapsed,
         "statuses": sorted({r["status"] for r in records}),
         "mean_test_accuracy": {
-            name: sum(r["test"]["accuracy"] for r in records if r["cell"]["cell"] == name) / len(SEEDS)
+            name: sum(r["test"]["accuracy"] for r in records if r["cell"]["cell"] == name) / seeds
             for name in CELLS
             if all(r.get("test") for r in records)
         },
@@ -142,13 +171,43 @@ def compile_times(quick: bool, slot_width: int | None) -> dict[str, Any]:
     return out
 
 
-def run_child(mode: str, quick: bool, slot_width: int | None) -> dict[str, Any]:
+def worker_times(quick: bool, jobs_list: list[int]) -> dict[str, Any]:
+    """Wall seconds of ``ablations run`` over 4 JAX cells x 5 seeds with the process executor at
+    each ``--jobs``: start-up, planning, fused groups and storing included, caches cold."""
+    fixed = {**fixed_settings(), "backend": "jax"} | ({"epochs": 2, "probe_every": 1} if quick else {})
+    toml = "seeds = [0, 1, 2, 3, 4]\n\n[fixed]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in fixed.items())
+    toml += '\n[axes]\ndepth = [2, 20]\nbatch_norm = ["none", "before"]\n'
+    out: dict[str, Any] = {"cells": "depth 2/20 x batch_norm none/before, relu, 5 seeds"}
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    for jobs in jobs_list:
+        with tempfile.TemporaryDirectory() as tmp:
+            matrix = Path(tmp) / "bench_workers.toml"
+            matrix.write_text(toml)
+            env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": path}
+            env["ABLATIONS_COMPILE_CACHE"] = str(Path(tmp) / "cache")
+            load_before = os.getloadavg()
+            command = [sys.executable, "-m", "ablations", "run", str(matrix), "--runs-dir", str(Path(tmp) / "runs")]
+            command += ["--executor", "process", "--jobs", str(jobs), "-q"]
+            start = time.perf_counter()
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            seconds = time.perf_counter() - start
+            if done.returncode != 0:
+                raise RuntimeError(f"--jobs {jobs} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+            out[str(jobs)] = {"seconds": seconds, "load_before": load_before, "load_after": os.getloadavg()}
+    return out
+
+
+def run_child(
+    mode: str, quick: bool, slot_width: int | None, *, seeds: int = len(SEEDS), cache: str | None = None
+) -> dict[str, Any]:
+    """One mode in a fresh process; ``cache``: a compilation-cache directory (default: none, cold)."""
     backend = "tensorflow" if mode == "fit-tf" else "jax"
     # The caller's PYTHONPATH stays after the checkout's (a local shim or plugin still loads).
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": path}
+    env["ABLATIONS_COMPILE_CACHE"] = cache or ""
     load_before = os.getloadavg()
-    args = [sys.executable, __file__, "--child", mode, "--slot-width", str(slot_width or 0)]
+    args = [sys.executable, __file__, "--child", mode, "--slot-width", str(slot_width or 0), "--seeds", str(seeds)]
     out = subprocess.run(args + (["--quick"] if quick else []), env=env, capture_output=True, text=True, check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode != 0 or not lines:
@@ -163,7 +222,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tf", action="store_true", help="also time fit on TensorFlow")
     parser.add_argument("--quick", action="store_true", help="2 epochs: a smoke run of this script")
-    parser.add_argument("--slot-width", type=int, default=1, help="0: one vmap over all slots")
+    parser.add_argument("--slot-width", type=int, default=FUSED_SLOT_WIDTH, help="0: one vmap over all slots")
+    parser.add_argument("--seeds", type=int, default=len(SEEDS), help=argparse.SUPPRESS)
+    parser.add_argument("--widths", default="", help="also time fused at these slot widths, e.g. 1,2,4,8")
+    parser.add_argument("--group-sizes", default="", help="also time fused groups of these sizes, e.g. 1,4,8,16")
+    parser.add_argument("--dataset", help=f"train on this data set (default {FIXED['dataset']})")
+    parser.add_argument("--epochs", type=int, help=f"epochs per trial (default {FIXED['epochs']})")
+    parser.add_argument(
+        "--workers", default="", help="also time ablations run --executor process at these --jobs, e.g. 1,2"
+    )
+    parser.add_argument("--cache", action="store_true", help="also time fused with a cold, then a warm compile cache")
     parser.add_argument("--modes", default="fused,fit-jax,compile")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--out", type=Path, help="write the generated page here (reports/fused.md)")
@@ -171,8 +239,13 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     width = args.slot_width or None
+    if not args.child:
+        overrides: dict[str, Any] = {k: v for k, v in (("dataset", args.dataset), ("epochs", args.epochs)) if v}
+        if args.epochs:
+            overrides["early_stopping_patience"] = args.epochs
+        os.environ[OVERRIDES_ENV] = json.dumps(overrides)
     if args.child:
-        print(json.dumps(worker(args.child, args.quick, width)), flush=True)
+        print(json.dumps(worker(args.child, args.quick, width, args.seeds)), flush=True)
         return
     if args.from_json:
         if not args.out:
@@ -186,14 +259,28 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "slot_width": width,
         "quick": args.quick,
+        "overrides": json.loads(os.environ[OVERRIDES_ENV]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}",
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "argv": [a for a in sys.argv[1:] if a != "--json" and not a.endswith(".json")],
     }
-    for mode in modes:
+    for mode in [m for m in modes if m]:
         results[mode] = run_child(mode, args.quick, width)
         print(mode, json.dumps(results[mode]), flush=True)
+    for w in [int(v) for v in args.widths.split(",") if v]:
+        results.setdefault("widths", {})[str(w)] = run_child("fused", args.quick, w or None)
+        print(f"width {w}", json.dumps(results["widths"][str(w)]), flush=True)
+    for k in [int(v) for v in args.group_sizes.split(",") if v]:
+        results.setdefault("group_sizes", {})[str(k)] = run_child("fused", args.quick, width, seeds=k)
+        print(f"group size {k}", json.dumps(results["group_sizes"][str(k)]), flush=True)
+    if args.workers:
+        results["workers"] = worker_times(args.quick, [int(v) for v in args.workers.split(",") if v])
+        print("workers", json.dumps(results["workers"]), flush=True)
+    if args.cache:
+        with tempfile.TemporaryDirectory() as cache:
+            results["cache"] = {run: run_child("fused", args.quick, width, cache=cache) for run in ("cold", "warm")}
+        print("cache", json.dumps(results["cache"]), flush=True)
     fused = results.get("fused", {}).get("trials_per_hour")
     for mode in ("fit-jax", "fit-tf"):
         if fused and mode in results:
@@ -227,13 +314,14 @@ def page(results: dict[str, Any]) -> str:
         r[k][0] for r in results.values() if isinstance(r, dict) for k in ("load_before", "load_after") if k in r
     ]
     busy = max(loads) > (results.get("cpu_count") or 1)
-    epochs = 2 if results.get("quick") else FIXED["epochs"]
+    fixed = {**FIXED, **results.get("overrides", {})}
+    epochs = 2 if results.get("quick") else fixed["epochs"]
     lines = [
         "# Fused trials versus one at a time",
         "",
         f"Generated by `{command}` on {results['started']}; do not edit by hand.",
         "",
-        f"Trials: {len(CELLS)} deep_mlp-like cells ({', '.join(CELLS)}) x {len(SEEDS)} seeds on digits, "
+        f"Trials: {len(CELLS)} deep_mlp-like cells ({', '.join(CELLS)}) x {len(SEEDS)} seeds on {fixed['dataset']}, "
         f"{epochs} epochs, batch {FIXED['batch_size']}, SGD {FIXED['learning_rate']} with momentum "
         f"{FIXED['momentum']}, gradient probe every {FIXED['probe_every']} epochs. Each mode runs in a fresh "
         "process and is timed from its first trial to its last (start-up excluded); `fused` plans the "
@@ -263,10 +351,51 @@ def page(results: dict[str, Any]) -> str:
             f"| {mode} | {r['trials']} | {r['seconds']:.1f} | {r['trials_per_hour']:.0f} | {acc} | "
             f"{_load(r.get('load_before'))} | {_load(r.get('load_after'))} |"
         )
+    fit = (results.get("fit-jax") or {}).get("trials_per_hour")
+    for key, title, unit in (
+        ("widths", "Slot width (slots per vectorized chunk; 0: one vmap over the whole group)", "width"),
+        ("group_sizes", f"Group size K (seeds per cell, slot width {results['slot_width'] or 'all'})", "K"),
+    ):
+        sweep = results.get(key)
+        if not sweep:
+            continue
+        lines += ["", f"{title}, {len(CELLS)} cells, one group per cell:", ""]
+        lines += [
+            f"| {unit} | trials | seconds | trials per hour | fused / fit-jax | load before |",
+            "|---|---|---|---|---|---|",
+        ]
+        for value, r in sweep.items():
+            ratio = f"{r['trials_per_hour'] / fit:.2f}x" if fit else "-"
+            lines.append(
+                f"| {value} | {r['trials']} | {r['seconds']:.1f} | {r['trials_per_hour']:.0f} | {ratio} | "
+                f"{_load(r.get('load_before'))} |"
+            )
+    workers = results.get("workers")
+    if workers:
+        runs = {k: v for k, v in workers.items() if k != "cells"}
+        lines += [
+            "",
+            f"Worker processes: `ablations run --executor process --jobs N` over {workers['cells']} "
+            "(20 trials, 4 fused groups), wall time from the command's start to its end, caches cold:",
+            "",
+        ]
+        lines += ["| jobs | seconds | load before |", "|---|---|---|"]
+        lines += [f"| {jobs} | {r['seconds']:.1f} | {_load(r.get('load_before'))} |" for jobs, r in runs.items()]
+        if "1" in runs and "2" in runs:
+            lines += ["", f"2 workers / 1: **{runs['1']['seconds'] / runs['2']['seconds']:.2f}x** the speed."]
+    cache = results.get("cache")
+    if cache:
+        cold, warm = cache["cold"], cache["warm"]
+        lines += [
+            "",
+            f"Compilation cache: the fused mode in a fresh process with an empty cache, then again with "
+            f"the programs the first run cached: {cold['seconds']:.1f} s, then {warm['seconds']:.1f} s "
+            f"(**{cold['seconds'] / warm['seconds']:.2f}x** faster when cached).",
+        ]
     lines += [
         "",
         "Ratios (the goals: fused at least 4x the trials per hour on 2 CPU cores; a K=8 "
-        "group's compilation at most 2x one trial's):",
+        "group's compilation at most 1.5x one trial's):",
         "",
     ]
     for mode in ("fit-jax", "fit-tf"):

@@ -49,7 +49,8 @@ MEANING = {
     "probe_every": "gradient-norm probe every N epochs and at initialization; 0 is off",
     "probe_batch_size": "rows of the probe's fixed batch",
     "trainer": "`auto`: `fused` for a JAX trial of a family that supports fusion (MLP) without TensorBoard, else `fit`",
-    "fused_slot_width": "slots vectorized together in a fused program; a slot's bits depend on it, not on its group",
+    "fused_slot_width": "slots vectorized together in a fused program; a slot's bits depend on it, not on its "
+    "group; unset: `FUSED_SLOT_WIDTH` for a fused trial (measured on [reports/fused.md](reports/fused.md)), 1 for `fit`",
 }
 REGISTRY_CHOICES = {"dataset": DATASETS, "optimizer": OPTIMIZERS, "loss": LOSSES, "model": MODELS}
 

@@ -46,3 +46,16 @@ def test_wrong_kind_of_value_is_refused(case):
 
 def test_ints_stay_accepted_for_floats():
     assert resolve_settings({"dataset": "digits", "learning_rate": 1, "dropout": 0})["learning_rate"] == 1.0
+
+
+def test_an_unset_slot_width_resolves_by_trainer() -> None:
+    """A fused trial vectorizes FUSED_SLOT_WIDTH slots a chunk; fit ignores the width (1, so a fit
+    trial's id does not move with the fused default); a width the matrix sets is kept."""
+    from ablations.describe.settings import FUSED_SLOT_WIDTH
+
+    base = {"dataset": "digits", "model": "mlp"}
+    assert FUSED_SLOT_WIDTH > 1
+    assert resolve_settings({**base, "backend": "jax"})["fused_slot_width"] == FUSED_SLOT_WIDTH
+    assert resolve_settings({**base, "backend": "jax", "trainer": "fit"})["fused_slot_width"] == 1
+    assert resolve_settings({**base, "backend": "tensorflow"})["fused_slot_width"] == 1
+    assert resolve_settings({**base, "backend": "jax", "fused_slot_width": 3})["fused_slot_width"] == 3

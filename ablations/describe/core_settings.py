@@ -74,8 +74,9 @@ class CoreSettings(BaseModel):
     # must not change a trial's result (a lone fused trial trains as a fused group of one).
     trainer: Literal["auto", "fit", "fused"] = "auto"
     # Slots per vectorized chunk of a fused group (ablations.run.fused.engine): fixed per trial, so a
-    # slot's bits do not depend on how many trials share its group. Ignored by fit.
-    fused_slot_width: int = Field(1, ge=1, le=1024)
+    # slot's bits do not depend on how many trials share its group. Unset, it resolves (in
+    # resolve_settings) to FUSED_SLOT_WIDTH for a fused trial and to 1 (unused) for fit.
+    fused_slot_width: int | None = Field(None, ge=1, le=1024)
 
     @field_validator("dataset")
     @classmethod

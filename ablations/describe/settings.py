@@ -175,8 +175,16 @@ def resolve_settings(values: dict[str, Any]) -> dict[str, Any]:
     resolved = core.model_dump() | params.model_dump()
     resolved["loss"] = loss
     resolved["trainer"] = _resolve_trainer(core.trainer, resolved)
+    if core.fused_slot_width is None:
+        resolved["fused_slot_width"] = FUSED_SLOT_WIDTH if resolved["trainer"] == "fused" else 1
     return dict(sorted(resolved.items()))
 
+
+# A fused group's slots per vectorized chunk where a trial does not set fused_slot_width.
+# Measured on the 2-core CPU machine (bench/bench_fused.py --widths, reports/fused.md): the
+# shipped matrices' groups are 5 seeds, and a chunk of 5 trains them as one vectorized step,
+# where 8 would compute 3 inert padding slots and 1 is a loop.
+FUSED_SLOT_WIDTH = 5
 
 # Backends with a fused trainer (ablations.run.fused). A model family opts in with
 # ``ModelFamily.supports_fusion``.
