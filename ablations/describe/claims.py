@@ -265,8 +265,9 @@ def _search_claims() -> list[Claim]:
 
 CLAIMS: Registry[Claim] = Registry("claim", {})
 # The scorecard's order: the course's order of lessons; claims a plugin registers come after.
-ORDER = [c.key for c in (*_course_claims(), *_deep_claims(), *_wide_deep_claims(), *_search_claims())]
-for _claim in (*_course_claims(), *_deep_claims(), *_wide_deep_claims(), *_search_claims()):
+_SHIPPED = (*_course_claims(), *_deep_claims(), *_wide_deep_claims(), *_search_claims())
+ORDER = [c.key for c in _SHIPPED]
+for _claim in _SHIPPED:
     CLAIMS.register(_claim.key, _claim)
 
 

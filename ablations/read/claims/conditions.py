@@ -24,7 +24,8 @@ def feature_range_spread(dataset: str) -> float:
     """90th over 10th percentile of the features' ranges, over features that vary."""
     from ablations.run.datasets.loading import load_dataset
 
-    x = np.asarray(load_dataset(dataset).x, dtype=float).reshape(len(load_dataset(dataset).x), -1)
+    features = np.asarray(load_dataset(dataset).x, dtype=float)
+    x = features.reshape(len(features), -1)
     ranges = x.max(axis=0) - x.min(axis=0)
     ranges = ranges[ranges > 0]
     return float(np.percentile(ranges, 90) / np.percentile(ranges, 10)) if len(ranges) else 1.0
