@@ -15,6 +15,8 @@ from ablations.run.datasets.loading import load_dataset, load_splits
 SHAPES = {
     "digits": ((1797, 64), None, 10),
     "diabetes": ((442, 10), None, None),
+    "breast_cancer": ((569, 30), None, 2),
+    "wine": ((178, 13), None, 3),
     "mnist1d": ((4000, 40), (1000, 40), 10),
     "california_housing": ((20640, 8), None, None),
 }

@@ -19,6 +19,7 @@ from ablations.read.claims.verdicts import (
     NOT_TESTABLE,
     claim_rows,
     effect_text,
+    n_text,
     verdict_text,
 )
 from ablations.read.reporting.scorecard import page_claims, scorecard_section
@@ -36,6 +37,8 @@ SCALE = {
     "search_best": (0.5, 0.05, 0.005),
     "search_wall_s": (60.0, 10.0, 1.0),
 }
+# Measures of a share of runs, tested with Fisher's exact test on counts (not by fabricated values).
+SHARE_MEASURES = {"diverged"}
 
 
 def fabricate(measure: str, settings: dict[str, Any], seed: int, value: float, *, pid: int = 1) -> dict[str, Any]:
@@ -99,13 +102,31 @@ def runs(claim: Any, effect: float, *, seed: int = 0) -> list[dict[str, Any]]:
     return records
 
 
-CLAIM_KEYS = [c.key for c in claims_in_order()]
+CLAIM_KEYS = [c.key for c in claims_in_order() if c.test == "t"]
+SHARE_KEYS = [c.key for c in claims_in_order() if c.test == "fisher"]
+
+
+def share_runs(
+    claim: Any, control_diverged: int, treatment_diverged: int, *, failed: int = 0, stratum: int = 0
+) -> list[dict[str, Any]]:
+    """Five runs a side in one of the claim's strata, the first N of each side diverged; the
+    last ``failed`` control runs failed (an outcome that says nothing of divergence)."""
+    records = []
+    for value, diverged in ((claim.control, control_diverged), (claim.treatment, treatment_diverged)):
+        for s in SEEDS:
+            status = "diverged" if s < diverged else "ok"
+            if value == claim.control and s >= len(SEEDS) - failed:
+                status = "failed"
+            settings = {**claim.strata[stratum], claim.axis: value}
+            records.append({"status": status, "seed": s, "settings": settings, "history": {}, "test": {}})
+    return records
 
 
 def test_every_claim_has_a_fabricator_and_a_known_measure() -> None:
-    assert len(CLAIM_KEYS) >= 13
+    assert len(CLAIM_KEYS) >= 13 and SHARE_KEYS
     for claim in claims_in_order():
-        assert claim.measure in MEASURES and claim.measure in SCALE, claim.key
+        assert claim.measure in MEASURES and (claim.measure in SCALE or claim.measure in SHARE_MEASURES), claim.key
+        assert (claim.test == "fisher") == (claim.measure in SHARE_MEASURES), claim.key
 
 
 @pytest.mark.parametrize("key", CLAIM_KEYS)
@@ -189,13 +210,68 @@ def test_conditions_refuse_nets_that_do_not_overfit_and_searches_run_one_at_a_ti
     assert row.verdict == NOT_TESTABLE and "one at a time" in row.reason
 
 
+@pytest.mark.parametrize("key", SHARE_KEYS)
+def test_a_share_of_runs_is_tested_on_counts_with_fishers_exact_test(key: str) -> None:
+    """4 of 5 unnormalized runs diverge, none normalized: p = 10/210 (the hypergeometric tail)."""
+    claim = CLAIMS.get(key)
+    row = claim_rows(claim, share_runs(claim, 4, 0))[0]
+    assert row.verdict == HOLDS, verdict_text(row)
+    c = row.comparison
+    assert c is not None and c.test == "fisher" and c.p == pytest.approx(10 / 210) and c.diff == pytest.approx(-0.8)
+    assert c.low < -0.8 < c.high < 0
+    assert verdict_text(row) == "**holds** (p = 0.048 Holm-corrected, h = -2.2)"
+    assert n_text(row) == "0 of 5 vs 4 of 5"
+    # The other way round, it does not hold; equal shares are not detected, with the floor.
+    assert claim_rows(claim, share_runs(claim, 0, 4))[0].verdict == DOES_NOT_HOLD
+    row = claim_rows(claim, share_runs(claim, 2, 2))[0]
+    assert row.verdict == NOT_DETECTED and "smallest significant difference 0.8" in verdict_text(row)
+    # A failed run is not counted: 3 of 4 against 0 of 5, p = 4/84.
+    row = claim_rows(claim, share_runs(claim, 3, 0, failed=1))[0]
+    assert n_text(row) == "0 of 5 vs 3 of 4" and row.comparison is not None
+    assert row.comparison.p == pytest.approx(4 / 84)
+
+
+def test_rows_where_nothing_diverged_do_not_dilute_the_correction() -> None:
+    """A row with no divergence on either side cannot reach p < 0.05, so Holm leaves it out
+    (Tarone 1990); the same counts in a second row that can be significant halve the power."""
+    claim = CLAIMS.get("normalization_prevents_divergence")
+    quiet = share_runs(claim, 0, 0, stratum=2)
+    (row, _, other, _) = claim_rows(claim, share_runs(claim, 4, 0) + quiet)
+    assert row.verdict == HOLDS and row.comparison is not None and row.comparison.p_adjusted == pytest.approx(10 / 210)
+    assert other.verdict == NOT_DETECTED and other.comparison is not None and other.comparison.p_adjusted is None
+    assert (
+        verdict_text(other)
+        == "**not detected** (p = 1.00: these counts cannot reach p < 0.05, so no correction counts them)"
+    )
+    (row, _, other, _) = claim_rows(claim, share_runs(claim, 4, 0) + share_runs(claim, 4, 0, stratum=2))
+    assert row.verdict == other.verdict == NOT_DETECTED and row.comparison is not None
+    assert row.comparison.p_adjusted == pytest.approx(20 / 210)
+
+
+def test_shares_compare_with_newcombes_interval() -> None:
+    """Newcombe (1998), method 10, his example: 56/70 against 48/80."""
+    from ablations.read.stats import compare_shares, smallest_significant_share_difference
+
+    c = compare_shares(48, 80, 56, 70)
+    assert (round(c.diff, 4), round(c.low, 4), round(c.high, 4)) == (0.2, 0.0524, 0.3339)
+    assert smallest_significant_share_difference(5, 5) == 0.8
+    assert smallest_significant_share_difference(2, 2) == math.inf  # no count of 2 a side is significant
+    with pytest.raises(ValueError, match="at least one run"):
+        compare_shares(0, 0, 1, 5)
+
+
 def test_the_scorecard_and_a_page_render_every_row() -> None:
     records_of: dict[str, list[dict[str, Any]]] = {}
     for claim in claims_in_order():
+        if claim.test == "fisher":
+            # Its last stratum: the first is another claim's, whose fabricated runs all finish.
+            records_of.setdefault(claim.matrix, []).extend(share_runs(claim, 4, 0, stratum=-1))
+            continue
         records_of.setdefault(claim.matrix, []).extend(runs(claim, claimed_sign(claim) * SCALE[claim.measure][1]))
     text = scorecard_section(records_of)
     assert text.startswith("## Lesson scorecard")
-    assert text.count("**holds**") >= len(CLAIM_KEYS)
+    assert text.count("**holds**") >= len(CLAIM_KEYS) + len(SHARE_KEYS)
+    assert "Fisher's exact test" in text
     assert "(course.md#what-this-run-shows)" in text
     page = page_claims("course", records_of["course"])
     assert page.startswith("## Lessons this page tests") and "deep_mlp" not in page

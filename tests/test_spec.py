@@ -85,7 +85,7 @@ axes = { activation = ["selu"] }
         ("seeds = [0]\ncolour = 1\n[fixed]\ndataset = 'digits'", "colour: unknown key; allowed: description"),
         (
             "seeds = [0]\n[fixed]\ndataset = 'mnist2d'",
-            "fixed.dataset: unknown dataset 'mnist2d'; known: california_housing",
+            "fixed.dataset: unknown dataset 'mnist2d'; known: breast_cancer, california_housing",
         ),
         (
             "seeds = [0]\n[fixed]\ndataset = 'digits'\n[axes]\nactivation = ['relu', 'sigmoidd']",

@@ -216,7 +216,7 @@ def test_report_states_supported_and_unsupported_differences() -> None:
     text = verdicts(ok, ["wide", "deep", "wide_deep"])
     assert "`wide_deep` beats `deep` (p < 0.001 Holm-corrected" in text
     assert "`wide` vs `deep`: no difference detected at n = 5" in text and "smallest detectable effect" in text
-    assert "`wide_deep` beats `wide` (p = 0.02 Holm-corrected" in text
+    assert "`wide_deep` beats `wide` (p = 0.024 Holm-corrected" in text
     low, high = t_interval(np.array([1.0, 2.0, 3.0]))
     assert (low, high) == pytest.approx((2 - 4.302653 / math.sqrt(3), 2 + 4.302653 / math.sqrt(3)), rel=1e-5)
     assert verdicts(ok, ["wide", "deep", "wide_deep"]) == text

@@ -35,7 +35,7 @@ class Claim:
     expect: Expect  # the claim holds when the treatment's measure is this, against the control's
     strata: tuple[Mapping[str, Any], ...]  # settings the compared cells share; one scorecard row each
     condition: str | None = None  # a name in CONDITIONS: when the claim applies (else "not testable")
-    test: str = "t"  # a name in TESTS
+    test: str = "t"  # a name in TESTS: "t" on the measure per run, "fisher" on a share of runs
     section: str = "what-this-run-shows"  # the anchor of the page section with the detail
 
 
@@ -54,6 +54,7 @@ MEASURES: Registry[Any] = Registry(
             "train_validation_gap",
             "search_best",
             "search_wall_s",
+            "diverged",
         )
     },
 )
@@ -65,10 +66,23 @@ CONDITIONS: Registry[Any] = Registry(
     },
 )
 TESTS = {
-    "t": "paired t-test over seeds (Welch's where the finished seeds differ), two-sided, Holm over the claim's rows"
+    "t": "paired t-test over seeds (Welch's where the finished seeds differ), two-sided, Holm over the claim's rows",
+    "fisher": (
+        "Fisher's exact test on the counts of runs, two-sided, Holm over the claim's rows whose "
+        "counts could reach significance (Tarone 1990: not those where no run diverged on either side)"
+    ),
 }
 
 COURSE_STRATA_CLASSIFICATION = ({"dataset": "digits"}, {"dataset": "mnist1d"})
+# Where the features differ in range (the claim's condition measures it) and where they do not.
+COURSE_NORMALIZATION_STRATA = (
+    {"dataset": "california_housing", "loss": "absolute_error"},
+    {"dataset": "california_housing", "loss": "squared_error"},
+    {"dataset": "breast_cancer", "loss": "cross_entropy"},
+    {"dataset": "wine", "loss": "cross_entropy"},
+    {"dataset": "digits", "loss": "cross_entropy"},
+    {"dataset": "mnist1d", "loss": "cross_entropy"},
+)
 
 
 def _course_claims() -> list[Claim]:
@@ -82,13 +96,21 @@ def _course_claims() -> list[Claim]:
             control="none",
             measure="early_validation",
             expect="better",
-            strata=(
-                {"dataset": "california_housing", "loss": "absolute_error"},
-                {"dataset": "california_housing", "loss": "squared_error"},
-                {"dataset": "digits", "loss": "cross_entropy"},
-                {"dataset": "mnist1d", "loss": "cross_entropy"},
-            ),
+            strata=COURSE_NORMALIZATION_STRATA,
             condition="features_differ_in_range",
+        ),
+        Claim(
+            key="normalization_prevents_divergence",
+            claim="Normalizing the inputs keeps gradient descent from diverging where features differ in range.",
+            matrix="course",
+            axis="normalization",
+            treatment="zscore",
+            control="none",
+            measure="diverged",
+            expect="lower",
+            strata=COURSE_NORMALIZATION_STRATA[:4],
+            condition="features_differ_in_range",
+            test="fisher",
         ),
         Claim(
             key="cross_entropy_for_classification",

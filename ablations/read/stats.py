@@ -5,7 +5,8 @@ Welch's t-test (unequal variances), or a paired t-test where both sides ran the 
 (seed ``s`` on one side shares its initialization and data order with seed ``s`` on the
 other, so differences within a seed cancel that noise); the raw difference with its
 interval; an effect size (Cohen's d, Hedges' g); and the smallest effect the comparison
-could have detected. Holm's step-down correction when many pairs are tested at once, and
+could have detected. For a share of runs (how many diverged), Fisher's exact test on the
+counts (:func:`compare_shares`). Holm's step-down correction when many pairs are tested at once, and
 :func:`wording`, the one way a conclusion is written.
 
 Zero variance (seeds that agree exactly, as deterministic smoke runs often do) is one
@@ -73,7 +74,7 @@ class Comparison:
     with probability ``POWER`` at ``ALPHA``; inf where no test is possible.
     """
 
-    test: str  # "welch", "paired" or "none"
+    test: str  # "welch", "paired", "fisher" (shares of runs: :func:`compare_shares`) or "none"
     n_a: int
     n_b: int
     mean_a: float
@@ -208,6 +209,91 @@ def compare(
     return welch(a, b, alternative=alternative)
 
 
+def _wilson(events: int, n: int, z: float) -> tuple[float, float]:
+    """Wilson's score interval of a share ``events / n``."""
+    share = events / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def smallest_significant_share_difference(n_a: int, n_b: int, alpha: float = ALPHA) -> float:
+    """The smallest ``|events_b / n_b - events_a / n_a|`` Fisher's exact test calls significant
+    at these sizes (inf where none is): a floor under any effect these counts can show."""
+    best = math.inf
+    for events_a in range(n_a + 1):
+        for events_b in range(n_b + 1):
+            diff = abs(events_b / n_b - events_a / n_a)
+            if (
+                diff < best
+                and sps.fisher_exact([[events_a, n_a - events_a], [events_b, n_b - events_b]]).pvalue < alpha
+            ):
+                best = diff
+    return best
+
+
+def smallest_attainable_share_p(n_a: int, n_b: int, events: int) -> float:
+    """The smallest two-sided p Fisher's exact test can reach with ``events`` events among
+    ``n_a + n_b`` runs (1 with no event at all: every arrangement is the same table).
+
+    A test that cannot reach ``ALPHA`` cannot reject at any corrected level either, so it may
+    leave the family a correction counts (Tarone 1990): :func:`correction_family`.
+    """
+    low, high = max(0, events - n_b), min(events, n_a)
+    return min(
+        float(sps.fisher_exact([[k, n_a - k], [events - k, n_b - events + k]]).pvalue) for k in range(low, high + 1)
+    )
+
+
+def correction_family(comparisons: Sequence[Comparison], alpha: float = ALPHA) -> list[bool]:
+    """Which comparisons a multiple-testing correction counts: all, less the share comparisons
+    whose counts could never reach ``alpha`` (Tarone 1990; a row where no run diverged on
+    either side says nothing and should not dilute a row that can)."""
+    keep = []
+    for c in comparisons:
+        if c.test != "fisher":
+            keep.append(True)
+            continue
+        events = round(c.mean_a * c.n_a) + round(c.mean_b * c.n_b)
+        keep.append(smallest_attainable_share_p(c.n_a, c.n_b, events) < alpha)
+    return keep
+
+
+def compare_shares(events_a: int, n_a: int, events_b: int, n_b: int, level: float = LEVEL) -> Comparison:
+    """Shares ``events / n`` of two groups (say, runs that diverged): Fisher's exact test, two-sided.
+
+    ``diff`` is share b - share a with Newcombe's hybrid score interval (from each share's
+    Wilson interval: it stays inside [-1, 1] and is sound at 0 of 5); ``d`` and ``g`` hold
+    Cohen's h (the difference of arcsine-root shares); ``mde`` is the smallest difference
+    significant at these sizes, since no spread is estimated for a share.
+    """
+    if min(n_a, n_b) < 1:
+        raise ValueError(f"compare_shares needs at least one run a side (got {n_a} and {n_b})")
+    share_a, share_b = events_a / n_a, events_b / n_b
+    z = float(sps.norm.ppf(1 - (1 - level) / 2))
+    low_a, high_a = _wilson(events_a, n_a, z)
+    low_b, high_b = _wilson(events_b, n_b, z)
+    diff = share_b - share_a
+    low = diff - math.sqrt((share_b - low_b) ** 2 + (high_a - share_a) ** 2)
+    high = diff + math.sqrt((high_b - share_b) ** 2 + (share_a - low_a) ** 2)
+    p = float(sps.fisher_exact([[events_a, n_a - events_a], [events_b, n_b - events_b]]).pvalue)
+    h = 2 * math.asin(math.sqrt(share_b)) - 2 * math.asin(math.sqrt(share_a))
+    return Comparison(
+        "fisher",
+        n_a,
+        n_b,
+        share_a,
+        share_b,
+        diff,
+        low,
+        high,
+        min(1.0, p),
+        h,
+        h,
+        smallest_significant_share_difference(n_a, n_b),
+    )
+
+
 def _effect(diff: float, sd: float, df: int) -> tuple[float, float]:
     """Cohen's d and Hedges' g (J = 1 - 3 / (4 df - 1)); +-inf for a difference without spread."""
     d = (0.0 if diff == 0 else math.copysign(math.inf, diff)) if sd == 0 else diff / sd
@@ -298,7 +384,8 @@ def fmt_p(p: float | None) -> str:
         return "–"
     if p < 0.001:
         return "< 0.001"
-    return f"{p:.2g}" if p < 0.01 else f"{p:.2f}"
+    # Two significant digits below 0.1, so that 0.048 never prints as "0.05".
+    return f"{p:.2g}" if p < 0.1 else f"{p:.2f}"
 
 
 def p_text(p: float | None) -> str:
@@ -310,6 +397,8 @@ def p_text(p: float | None) -> str:
 def effect_text(c: Comparison) -> str:
     """Hedges' g; Cohen's d where g's small-sample factor is 0 (one degree of freedom: 2 seeds
     paired), which would print "g = 0" for any difference."""
+    if c.test == "fisher":
+        return f"h = {c.g:.2g}"
     if not math.isfinite(c.g):
         return "no spread over seeds"
     if c.g == 0 and c.d != 0:

@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from ablations.describe.status import Status
+from ablations.read.claims.records import finished, outcome
+
 # How many epochs "the first epochs" are, for the early gain of a learning curve.
 EARLY_EPOCHS = 5
 
@@ -26,6 +29,7 @@ HIGHER_IS_BETTER: dict[str, bool | None] = {
     "train_validation_gap": False,
     "search_best": False,
     "search_wall_s": False,
+    "diverged": False,
 }
 
 LABELS = {
@@ -38,6 +42,7 @@ LABELS = {
     "train_validation_gap": "training - validation accuracy at the last epoch",
     "search_best": "best validation loss found",
     "search_wall_s": "time of the search's trials (s)",
+    "diverged": "share of runs that diverged",
 }
 
 
@@ -115,6 +120,15 @@ def search_wall_s(record: dict[str, Any], window: int) -> float:
     """The summed duration of the search's counted trials, sampling and training included."""
     value = ((record.get("search") or {}).get("time") or {}).get("elapsed_s")
     return math.nan if value is None else float(value)
+
+
+def diverged(record: dict[str, Any], window: int) -> float:
+    """1 for a run that diverged (its loss or a metric became NaN or infinite), 0 for one that finished;
+    NaN for any other outcome (failed, timed out, missing), which says nothing of divergence."""
+    status = outcome(record)
+    if status == Status.DIVERGED:
+        return 1.0
+    return 0.0 if finished(record) else math.nan
 
 
 def measure_label(name: str, record: dict[str, Any] | None = None, window: int | None = None) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from ablations.describe.claims import CONDITIONS, MEASURES, Claim
 from ablations.read.claims.measures import HIGHER_IS_BETTER, measure_label, task_higher_is_better, validation_key
 from ablations.read.claims.records import finished, labels, outcome, seed
-from ablations.read.stats import Comparison, compare, holm_adjust, p_text
+from ablations.read.stats import Comparison, compare, compare_shares, correction_family, holm_adjust, p_text
 
 HOLDS, DOES_NOT_HOLD, NOT_DETECTED, NOT_TESTABLE = "holds", "does not hold", "not detected", "not testable"
 VERDICTS = (HOLDS, DOES_NOT_HOLD, NOT_DETECTED, NOT_TESTABLE)
@@ -86,6 +86,8 @@ def test_row(claim: Claim, stratum: Mapping[str, Any], records: list[dict[str, A
         reason = CONDITIONS.get(claim.condition)(stratum, control, treatment)
         if reason is not None:
             return _untestable(claim, stratum, reason)
+    if claim.test == "fisher":
+        return _share_row(claim, stratum, control_all, treatment_all)
     measure: Callable[[dict[str, Any], int], float] = MEASURES.get(claim.measure)
     window = _window([*control, *treatment])
     sides = []
@@ -126,6 +128,37 @@ def test_row(claim: Claim, stratum: Mapping[str, Any], records: list[dict[str, A
     return row
 
 
+def _share_row(
+    claim: Claim, stratum: Mapping[str, Any], control_all: list[dict[str, Any]], treatment_all: list[dict[str, Any]]
+) -> Row:
+    """A row on a share of runs (the measure is 1 or 0 per run, NaN where it says nothing):
+    every run counts, finished or not, since not finishing may be the outcome."""
+    measure: Callable[[dict[str, Any], int], float] = MEASURES.get(claim.measure)
+    counts = []
+    for runs in (control_all, treatment_all):
+        values = [v for v in (measure(r, 0) for r in runs) if math.isfinite(v)]
+        counts.append((int(sum(values)), len(values)))
+    (c_events, c_n), (t_events, t_n) = counts
+    row = Row(
+        claim,
+        stratum,
+        NOT_TESTABLE,
+        measure=measure_label(claim.measure),
+        higher_is_better=bool(HIGHER_IS_BETTER[claim.measure]),
+        n_control=c_n,
+        n_treatment=t_n,
+    )
+    if c_n < MIN_SEEDS or t_n < MIN_SEEDS:
+        row.reason = (
+            f"under {MIN_SEEDS} runs a side with an outcome: {c_n} of {len(control_all)} {claim.axis} = "
+            f"{claim.control!r}, {t_n} of {len(treatment_all)} {claim.axis} = {claim.treatment!r}"
+        )
+        return row
+    row.verdict = NOT_DETECTED
+    row.comparison = compare_shares(c_events, c_n, t_events, t_n)
+    return row
+
+
 def decide(row: Row) -> Row:
     """The verdict of a tested row from its (corrected) test."""
     c = row.comparison
@@ -143,9 +176,12 @@ def decide(row: Row) -> Row:
 
 
 def claim_rows(claim: Claim, records: list[dict[str, Any]]) -> list[Row]:
-    """Every stratum of ``claim`` tested on ``records``, Holm-corrected over the claim's tests."""
+    """Every stratum of ``claim`` tested on ``records``, Holm-corrected over the claim's tests
+    (less the rows on counts that could never be significant: no run diverged on either side)."""
     rows = [test_row(claim, stratum, records) for stratum in claim.strata]
     tested = [r for r in rows if r.comparison is not None]
+    family = correction_family([r.comparison for r in tested if r.comparison])
+    tested = [r for r, keep in zip(tested, family, strict=True) if keep]
     for row, corrected in zip(tested, holm_adjust([r.comparison for r in tested if r.comparison]), strict=True):
         row.comparison = corrected
     return [decide(r) for r in rows]
@@ -174,15 +210,21 @@ def verdict_text(row: Row) -> str:
     if row.verdict == NOT_TESTABLE or c is None:
         return f"**{NOT_TESTABLE}**: {row.reason}"
     p = p_text(c.p_final) + (" Holm-corrected" if c.p_adjusted is not None else "")
+    if c.test == "fisher" and c.p_adjusted is None:
+        return f"**{NOT_DETECTED}** ({p}: these counts cannot reach p < 0.05, so no correction counts them)"
     if row.verdict == NOT_DETECTED:
-        return f"**{NOT_DETECTED}** ({p}; smallest detectable effect {c.mde:.3g})"
-    return f"**{row.verdict}** ({p}, g = {c.g:.2g})"
+        floor = "smallest significant difference" if c.test == "fisher" else "smallest detectable effect"
+        return f"**{NOT_DETECTED}** ({p}; {floor} {c.mde:.3g})"
+    size = "h" if c.test == "fisher" else "g"
+    return f"**{row.verdict}** ({p}, {size} = {c.g:.2g})"
 
 
 def n_text(row: Row) -> str:
     c = row.comparison
     if c is not None and c.test == "paired":
         return f"{c.n_a} paired seeds"
+    if c is not None and c.test == "fisher":
+        return f"{round(c.mean_b * c.n_b)} of {c.n_b} vs {round(c.mean_a * c.n_a)} of {c.n_a}"
     if row.n_treatment == row.n_control == 0:
         return "–"
     return f"{row.n_treatment} vs {row.n_control}"

@@ -23,7 +23,11 @@ HOW_TO_READ = (
     "significant difference the way the lesson says; **does not hold**: a significant "
     "difference the other way; **not detected**: no significant difference, and the smallest "
     "effect this run could have detected (80 % power); **not testable**: the reason, measured "
-    "on this run. Every word of a verdict is computed from the stored records."
+    "on this run. Rows on a share of runs (*share of runs that diverged*) count every run that "
+    "ended, finished or diverged, and use {fisher}: their effect is the difference in shares "
+    "(Newcombe's interval), their size Cohen's h, and *not detected* gives the smallest "
+    "difference the counts could make significant. Every word of a verdict is computed from the "
+    "stored records."
 )
 
 
@@ -56,7 +60,7 @@ def scorecard_section(records_of: Mapping[str, list[dict[str, Any]]]) -> str:
     return "\n".join(
         [
             SCORECARD_HEADING + "\n",
-            HOW_TO_READ.format(test=TESTS["t"]) + "\n",
+            HOW_TO_READ.format(test=TESTS["t"], fisher=TESTS["fisher"]) + "\n",
             f"{len(rows)} rows: {tally}.\n",
             rows_table(rows, link=True) + "\n",
         ]

@@ -42,6 +42,32 @@ def load_digits() -> Dataset:
     )
 
 
+def _sklearn_classification(name: str, bunch: object) -> Dataset:
+    """A scikit-learn classification bunch as raw float32 features and int64 labels."""
+    return Dataset(
+        name=name,
+        task="classification",
+        x=bunch.data.astype(np.float32),  # type: ignore[attr-defined]
+        y=bunch.target.astype(np.int64),  # type: ignore[attr-defined]
+        feature_names=tuple(bunch.feature_names),  # type: ignore[attr-defined]
+        n_classes=len(bunch.target_names),  # type: ignore[attr-defined]
+    )
+
+
+def load_breast_cancer() -> Dataset:
+    """Wisconsin breast cancer: 30 measurements whose ranges span five orders of magnitude."""
+    from sklearn.datasets import load_breast_cancer as sk_load
+
+    return _sklearn_classification("breast_cancer", sk_load())
+
+
+def load_wine() -> Dataset:
+    """Wine cultivars: 13 chemical measurements, from hue (about 1) to proline (about 1,000)."""
+    from sklearn.datasets import load_wine as sk_load
+
+    return _sklearn_classification("wine", sk_load())
+
+
 def load_diabetes() -> Dataset:
     from sklearn.datasets import load_diabetes as sk_load_diabetes
 
