@@ -53,11 +53,13 @@ class CoreSettings(BaseModel):
     batch_size: int = Field(32, ge=1, le=1_000_000)
     # Several steps per compiled call; measured here to halve steady epochs, identical weights.
     steps_per_execution: int = Field(32, ge=1, le=10_000)
-    # Callbacks of the course: EarlyStopping (patience None disables), best-weights checkpoint,
-    # optional TensorBoard logs with the HParams dashboard. TerminateOnNaN is always on.
+    # Callbacks of the course: EarlyStopping (patience None, "off" in a matrix file, disables it:
+    # every epoch trains and the last epoch's weights are tested; with it, the best weights by the
+    # monitor are restored), best-weights checkpoint, optional TensorBoard logs with the HParams
+    # dashboard. TerminateOnNaN is always on.
     early_stopping_monitor: Literal["val_loss", "val_accuracy", "val_mae", "val_mse"] = "val_loss"
     early_stopping_min_delta: float = Field(0.0, ge=0)
-    early_stopping_patience: int | None = Field(5, ge=0)
+    early_stopping_patience: int | Literal["off"] | None = Field(5, ge=0)
     checkpoint: bool = True
     tensorboard: bool = False
     # Wall-clock budget for training; exceeded, the trial stops and is recorded as timeout.
@@ -77,6 +79,14 @@ class CoreSettings(BaseModel):
     # slot's bits do not depend on how many trials share its group. Unset, it resolves (in
     # resolve_settings) to FUSED_SLOT_WIDTH for a fused trial and to 1 (unused) for fit.
     fused_slot_width: int | None = Field(None, ge=1, le=1024)
+
+    @field_validator("early_stopping_patience", mode="before")
+    @classmethod
+    def _patience_off(cls, value: Any) -> Any:
+        """TOML has no null: ``"off"`` is how a matrix file switches early stopping off."""
+        if isinstance(value, str) and value != "off":
+            raise ValueError(f"must be a number or 'off', not a string (got {value!r})")
+        return None if value == "off" else value
 
     @field_validator("dataset")
     @classmethod

@@ -27,6 +27,7 @@ SECTIONS: Registry[Section] = Registry(
         "deep_mlp_activations": "ablations.read.reporting.deep_mlp.activations:activation_stats",
         "deep_mlp_baselines": "ablations.read.reporting.deep_mlp.baselines:mnist1d_baselines",
         "wide_deep_mse": "ablations.read.reporting.wide_deep:wide_deep_mse",
+        "dropout_overfitting": "ablations.read.reporting.dropout:overfitting",
         "determinism": "ablations.read.reporting.determinism:determinism",
         "search_strategies": "ablations.read.reporting.search:search_strategies",
     },
