@@ -28,6 +28,7 @@ SECTIONS: Registry[Section] = Registry(
         "deep_mlp_baselines": "ablations.read.reporting.deep_mlp.baselines:mnist1d_baselines",
         "wide_deep_mse": "ablations.read.reporting.wide_deep:wide_deep_mse",
         "dropout_overfitting": "ablations.read.reporting.dropout:overfitting",
+        "published_baselines": "ablations.read.reporting.published:published_baselines",
         "determinism": "ablations.read.reporting.determinism:determinism",
         "search_strategies": "ablations.read.reporting.search:search_strategies",
     },

@@ -10,11 +10,13 @@ import pandas as pd
 
 from ablations.describe.claims import TESTS, claims_in_order
 from ablations.read.claims.measures import measure_label
+from ablations.read.claims.published import MISSED, published_rows, published_table
 from ablations.read.claims.verdicts import Row, effect_text, n_text, scorecard, verdict_text
 from ablations.read.reporting.tables import markdown_table
 
 SCORECARD_HEADING = "## Lesson scorecard"
 PAGE_HEADING = "## Lessons this page tests"
+PUBLISHED_HEADING = "### Published results, reproduced"
 
 HOW_TO_READ = (
     "Each row tests one of the course's lessons on the cells named under *tested on*: the "
@@ -53,18 +55,28 @@ def rows_table(rows: Iterable[Row], *, link: bool) -> str:
 def scorecard_section(records_of: Mapping[str, list[dict[str, Any]]]) -> str:
     """The scorecard of every registered claim whose matrix was reported."""
     rows = scorecard(claims_in_order(), records_of)
-    if not rows:
+    published = published_rows(records_of)
+    if not rows and not published:
         return ""
     counts = pd.Series([r.verdict for r in rows]).value_counts()
     tally = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
-    return "\n".join(
-        [
-            SCORECARD_HEADING + "\n",
-            HOW_TO_READ.format(test=TESTS["t"], fisher=TESTS["fisher"]) + "\n",
-            f"{len(rows)} rows: {tally}.\n",
-            rows_table(rows, link=True) + "\n",
+    parts = [
+        SCORECARD_HEADING + "\n",
+        HOW_TO_READ.format(test=TESTS["t"], fisher=TESTS["fisher"]) + "\n",
+        f"{len(rows)} rows: {tally}.\n",
+        rows_table(rows, link=True) + "\n",
+    ]
+    if published:
+        missed = sum(r.verdict == MISSED for r in published)
+        parts += [
+            PUBLISHED_HEADING + "\n",
+            f"Can the harness reproduce a published number at all? {len(published)} published results, "
+            f"{missed} missed by more than their tolerance"
+            + (" (flagged below)" if missed else "")
+            + "; see [baselines](baselines.md#published-baselines) for the recipe.\n",
+            markdown_table(pd.DataFrame(published_table(published))) + "\n",
         ]
-    )
+    return "\n".join(parts)
 
 
 def page_claims(matrix_name: str, records: list[dict[str, Any]]) -> str:
