@@ -29,6 +29,7 @@ SEEDS = range(5)
 SCALE = {
     "test_accuracy": (0.6, 0.05, 0.005),
     "test_mse": (0.5, 0.05, 0.005),
+    "test_score": (0.5, 0.05, 0.005),  # on California: a regression, its test MSE
     "early_validation": (0.6, 0.05, 0.005),
     "early_gain": (0.2, 0.05, 0.005),
     "epochs_run": (15.0, 3.0, 0.3),
@@ -61,6 +62,9 @@ def fabricate(measure: str, settings: dict[str, Any], seed: int, value: float, *
         record["history"] = {"accuracy": [0.9], "val_accuracy": [0.6]}  # a net that overfits
     elif measure == "test_mse":
         record["test"]["mse"] = value
+    elif measure == "test_score":  # California: a regression, scored by its test MSE
+        record["test"]["mse"] = value
+        record["history"]["val_mae"] = [0.5]
     elif measure == "early_validation":  # California: a regression, its validation MAE
         record["history"]["val_mae"] = [value] * 10
     elif measure == "early_gain":
@@ -82,8 +86,8 @@ def fabricate(measure: str, settings: dict[str, Any], seed: int, value: float, *
 def claimed_sign(claim: Any) -> int:
     """+1 where the claim says the treatment's measure is higher, -1 where lower."""
     higher = HIGHER_IS_BETTER[claim.measure]
-    if higher is None:  # follows the task: the fabricated early_validation is a regression's MAE
-        higher = claim.measure != "early_validation"
+    if higher is None:  # follows the task: the fabricated early_validation and test_score are a regression's
+        higher = claim.measure not in ("early_validation", "test_score")
     if claim.expect in ("higher", "lower"):
         return 1 if claim.expect == "higher" else -1
     return 1 if (claim.expect == "better") == higher else -1
@@ -296,3 +300,30 @@ def test_every_claim_links_to_a_section_of_its_page() -> None:
         page = (reports / f"{claim.matrix}.md").read_text(encoding="utf-8")
         anchors = {github_anchor(line[3:]) for line in page.splitlines() if line.startswith("## ")}
         assert claim.section in anchors, (claim.key, sorted(anchors))
+
+
+def test_the_test_score_follows_the_task() -> None:
+    """Accuracy (higher is better) for a classifier, MSE (lower) for a regressor: one claim can
+    have a tabular regression row and an image classification row."""
+    from ablations.read.claims.measures import measure_label, task_higher_is_better, test_score
+
+    classifier = {"test": {"accuracy": 0.97, "mse": 9.0}, "history": {"val_accuracy": [0.9]}}
+    regressor = {"test": {"mse": 0.33}, "history": {"val_mae": [0.4]}}
+    assert test_score(classifier, 0) == 0.97 and task_higher_is_better(classifier)
+    assert test_score(regressor, 0) == 0.33 and not task_higher_is_better(regressor)
+    assert measure_label("test_score", classifier) == "test accuracy"
+    assert measure_label("test_score", regressor) == "test MSE"
+    claim = CLAIMS.get("wide_deep_beats_deep")
+    records = [
+        {
+            "status": "ok",
+            "seed": s,
+            "settings": {"dataset": "digits", "model": m},
+            **classifier,
+            "test": {"accuracy": a},
+        }
+        for s in SEEDS
+        for m, a in (("deep", 0.95 + 0.001 * s), ("wide_deep", 0.97 + 0.0012 * s))
+    ]
+    row = next(r for r in claim_rows(claim, records) if r.stratum == {"dataset": "digits"})
+    assert row.verdict == HOLDS and row.measure == "test accuracy", verdict_text(row)

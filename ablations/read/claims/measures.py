@@ -22,6 +22,7 @@ EARLY_EPOCHS = 5
 HIGHER_IS_BETTER: dict[str, bool | None] = {
     "test_accuracy": True,
     "test_mse": False,
+    "test_score": None,
     "early_validation": None,
     "early_gain": None,
     "epochs_run": False,
@@ -35,6 +36,7 @@ HIGHER_IS_BETTER: dict[str, bool | None] = {
 LABELS = {
     "test_accuracy": "test accuracy",
     "test_mse": "test MSE",
+    "test_score": "test {score}",
     "early_validation": "mean validation {metric} over the first {window} epochs",
     "early_gain": "validation {metric} gained from epoch 1 to {early}",
     "epochs_run": "epochs trained",
@@ -72,6 +74,11 @@ def test_accuracy(record: dict[str, Any], window: int) -> float:
 
 def test_mse(record: dict[str, Any], window: int) -> float:
     return _test(record, "mse")
+
+
+def test_score(record: dict[str, Any], window: int) -> float:
+    """Test accuracy for a classifier, test MSE for a regressor (the direction follows the task)."""
+    return _test(record, "accuracy" if task_higher_is_better(record) else "mse")
 
 
 def early_validation(record: dict[str, Any], window: int) -> float:
@@ -134,8 +141,10 @@ def diverged(record: dict[str, Any], window: int) -> float:
 def measure_label(name: str, record: dict[str, Any] | None = None, window: int | None = None) -> str:
     """The measure's name for a table: its metric and window where known, else in general terms."""
     metric = validation_key(record).removeprefix("val_").replace("mae", "MAE") if record else "metric"
+    score = ("accuracy" if task_higher_is_better(record) else "MSE") if record else "accuracy or MSE"
     return LABELS[name].format(
         metric=metric,
+        score=score,
         window=window if window is not None else "N",
         early=min(window, EARLY_EPOCHS) if window is not None else EARLY_EPOCHS,
     )

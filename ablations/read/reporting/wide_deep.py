@@ -45,11 +45,22 @@ def welch(a: np.ndarray, b: np.ndarray) -> float:
     return math.nan if p is None else p
 
 
-def model_summary(ok: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+# The score per task: test MSE for a regressor (lower is better), test accuracy for a classifier.
+SCORES = {"test_mse": ("test MSE", False), "test_accuracy": ("test accuracy", True)}
+
+
+def score_column(ok: pd.DataFrame) -> str:
+    """``test_accuracy`` where these trials are classifiers, else ``test_mse``."""
+    if "test_accuracy" in ok and pd.to_numeric(ok["test_accuracy"], errors="coerce").notna().any():
+        return "test_accuracy"
+    return "test_mse"
+
+
+def model_summary(ok: pd.DataFrame, models: list[str], column: str = "test_mse") -> pd.DataFrame:
     rows = []
     for model in models:
         group = ok[ok["model"] == model]
-        mse = pd.to_numeric(group["test_mse"], errors="coerce").dropna().to_numpy(dtype=float)
+        mse = pd.to_numeric(group.get(column), errors="coerce").dropna().to_numpy(dtype=float)
         low, high = t_interval(mse)
         rows.append(
             {
@@ -68,7 +79,7 @@ def model_summary(ok: pd.DataFrame, models: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def verdicts(ok: pd.DataFrame, models: list[str]) -> str:
+def verdicts(ok: pd.DataFrame, models: list[str], column: str = "test_mse") -> str:
     """One line per reference model, worded by :func:`ablations.read.stats.wording`.
 
     Welch's test per pair (the models differ in architecture, so a seed's initialization does
@@ -76,24 +87,26 @@ def verdicts(ok: pd.DataFrame, models: list[str]) -> str:
     is 11 tests, and one of them at p < 0.05 by chance alone is likely.
     """
 
+    label, higher = SCORES[column]
+
     def mse(model: str) -> np.ndarray:
-        return pd.to_numeric(ok[ok["model"] == model]["test_mse"], errors="coerce").dropna().to_numpy(dtype=float)
+        return pd.to_numeric(ok[ok["model"] == model][column], errors="coerce").dropna().to_numpy(dtype=float)
 
     pairs = [(ref, model) for ref in REFERENCES if ref in models for model in models if model != ref]
     tested = holm_adjust([stats_welch(mse(ref), mse(model)) for ref, model in pairs])
     lines = []
     for ref in REFERENCES:
         sentences = [
-            wording(f"`{r}`", f"`{model}`", c, higher_is_better=False)
+            wording(f"`{r}`", f"`{model}`", c, higher_is_better=higher)
             for (r, model), c in zip(pairs, tested, strict=True)
             if r == ref
         ]
         if sentences:
-            lines.append(f"- Against `{ref}` (test MSE; Holm over {len(pairs)} tests): " + "; ".join(sentences) + ".")
+            lines.append(f"- Against `{ref}` ({label}; Holm over {len(pairs)} tests): " + "; ".join(sentences) + ".")
     return "\n".join(lines)
 
 
-def bar_chart(ctx: ReportContext, summary: pd.DataFrame, dataset: str) -> str:
+def bar_chart(ctx: ReportContext, summary: pd.DataFrame, dataset: str, label: str = "test MSE") -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -105,7 +118,7 @@ def bar_chart(ctx: ReportContext, summary: pd.DataFrame, dataset: str) -> str:
     ax.barh(y, summary["mse"], xerr=np.nan_to_num(err), color="#4c72b0", capsize=4)
     ax.set_yticks(y, summary["model"])
     ax.invert_yaxis()
-    ax.set_xlabel("test MSE (mean, 95% t-interval over seeds)")
+    ax.set_xlabel(f"{label} (mean, 95% t-interval over seeds)")
     ax.set_title(f"{ctx.matrix.name}: {dataset}")
     return ctx.save_figure(fig, f"wide_deep_mse_{dataset}")
 
@@ -114,36 +127,40 @@ def wide_deep_mse(ctx: ReportContext) -> str:
     """Per data set: the MSE table with intervals, a bar chart and the supported differences."""
     frame = ctx.frame
     parts = ["## Wide vs deep vs wide & deep\n"]
-    if "model" not in frame or "test_mse" not in frame:
-        return parts[0] + "\n_No finished regression trials yet._\n"
+    if "model" not in frame or not ({"test_mse", "test_accuracy"} & set(frame)):
+        return parts[0] + "\n_No finished trials yet._\n"
     ok = frame[frame["status"] == Status.OK]
     datasets = list(dict.fromkeys(r["settings"]["dataset"] for r in ctx.records))
     dataset_of = {r["trial_id"]: r["settings"]["dataset"] for r in ctx.records}
     ok = ok.assign(dataset=ok["trial_id"].map(dataset_of))
-    models = list(dict.fromkeys(frame["model"]))
     findings = [
         "## What this run shows\n",
-        "_Generated from this run's test MSEs with `ablations.read.stats`_ (Welch's t-test over seeds, "
-        "Holm-corrected over the page's pairs).\n",
+        "_Generated from this run's test scores with `ablations.read.stats`_ (Welch's t-test over seeds, "
+        "Holm-corrected over each data set's pairs).\n",
     ]
     parts.append(
-        "Test MSE over seeds: mean, standard deviation and a 95% Student-t interval for the mean; "
-        "parameters, mean wall time per trial (data, build, fit and evaluation) and epochs run "
-        "before early stopping. Differences are judged with Welch's t-test (two-sided, "
-        f"{ALPHA:g} level, Holm-corrected over the page's pairs) on the per-seed test MSEs.\n"
+        "The test score over seeds (MSE for a regression, accuracy for a classification): mean, "
+        "standard deviation and a 95% Student-t interval for the mean; parameters, mean wall time "
+        "per trial (data, build, fit and evaluation) and epochs run before early stopping. "
+        f"Differences are judged with Welch's t-test (two-sided, {ALPHA:g} level, Holm-corrected "
+        "over each data set's pairs) on the per-seed scores.\n"
     )
     for dataset in datasets:
-        summary = model_summary(ok[ok["dataset"] == dataset], models)
+        models = list(dict.fromkeys(r["settings"]["model"] for r in ctx.records if r["settings"]["dataset"] == dataset))
+        here = ok[ok["dataset"] == dataset]
+        column = score_column(here)
+        label, _ = SCORES[column]
+        summary = model_summary(here, models, column)
         table = pd.DataFrame(
             {
                 "model": summary["model"],
                 "seeds ok": summary["seeds"],
-                "test MSE": summary["mse"].map(lambda v: fmt(v, 4)),
+                label: summary["mse"].map(lambda v: fmt(v, 4)),
                 "sd": summary["sd"].map(lambda v: fmt(v, 2)),
                 "95% interval": [
                     f"[{fmt(lo, 4)}, {fmt(hi, 4)}]" for lo, hi in zip(summary["low"], summary["high"], strict=True)
                 ],
-                "test MAE": summary["mae"].map(lambda v: fmt(v, 4)),
+                **({"test MAE": summary["mae"].map(lambda v: fmt(v, 4))} if column == "test_mse" else {}),
                 "params": summary["params"].map(lambda v: "–" if v is None or pd.isna(v) else f"{int(v):,}"),
                 "time/trial (s)": summary["time"].map(lambda v: fmt(v, 3)),
                 "epochs": summary["epochs"].map(lambda v: fmt(v, 3)),
@@ -152,9 +169,9 @@ def wide_deep_mse(ctx: ReportContext) -> str:
         parts.append(f"### {dataset}\n")
         parts.append(markdown_table(table) + "\n")
         if summary["seeds"].sum():
-            parts.append(f"![test MSE per model]({bar_chart(ctx, summary, dataset)})\n")
+            parts.append(f"![{label} per model]({bar_chart(ctx, summary, dataset, label)})\n")
         findings.append(f"### {dataset}\n")
-        findings.append(verdicts(ok[ok["dataset"] == dataset], models) + "\n")
+        findings.append(verdicts(here, models, column) + "\n")
         if dataset == "california_housing":
             findings.append(f"_Context, not computed from this run:_ {PAPER_CONTEXT}\n")
     return "\n".join(findings + parts)
