@@ -1,4 +1,4 @@
-"""The dropout page's overfitting table, on fabricated records with known curves."""
+"""The dropout page's overfitting table and the deep page's training-length table, on fabricated records."""
 
 from __future__ import annotations
 
@@ -55,3 +55,20 @@ def test_the_table_gives_gap_peak_and_test_accuracy_per_cell() -> None:
 
 def test_no_finished_trial_says_so() -> None:
     assert "No finished trials." in overfitting(context([record(0.0, 0, [0.5], [0.4], 0.4, status="failed")]))
+
+
+def test_the_deep_page_counts_the_runs_that_stopped_before_the_maximum() -> None:
+    from ablations.read.reporting.deep_mlp.plateau import training_length
+
+    def run(depth: int, epochs_run: int, status: str = "ok") -> dict:
+        settings = {"depth": depth, "epochs": 150, "early_stopping_patience": 10}
+        return {"status": status, "seed": 0, "settings": settings, "epochs_run": epochs_run}
+
+    ctx = context([run(2, 24), run(2, 31), run(20, 150), run(20, 97), run(20, 3, status="diverged")])
+    ctx = ReportContext(**{**ctx.__dict__, "axes": ["depth"]})
+    text = training_length(ctx)
+    assert "**3 of 4 finished runs stopped on their own** before the maximum of 150 epochs" in text
+    assert "patience 10" in text
+    rows = [line for line in text.splitlines() if line.startswith("| 2") or line.startswith("| 20")]
+    assert "28 (24-31)" in rows[0] and "2 of 2" in rows[0]
+    assert "124 (97-150)" in rows[1] and "1 of 2" in rows[1]

@@ -26,6 +26,7 @@ SECTIONS: Registry[Section] = Registry(
         "deep_mlp_learning_curves": "ablations.read.reporting.deep_mlp.curves:deep_learning_curves",
         "deep_mlp_activations": "ablations.read.reporting.deep_mlp.activations:activation_stats",
         "deep_mlp_baselines": "ablations.read.reporting.deep_mlp.baselines:mnist1d_baselines",
+        "deep_mlp_training_length": "ablations.read.reporting.deep_mlp.plateau:training_length",
         "wide_deep_mse": "ablations.read.reporting.wide_deep:wide_deep_mse",
         "dropout_overfitting": "ablations.read.reporting.dropout:overfitting",
         "published_baselines": "ablations.read.reporting.published:published_baselines",
