@@ -71,11 +71,17 @@ def findings(ctx: ReportContext) -> str:
         lines.append(text + (": " + "; ".join(closers) if closers else "") + ".")
     if not trials.empty and trials["accuracy"].notna().any():
         acc = trials[(trials["depth"] == deepest) & (trials["dropout"] == 0)]
+        trained = acc["epochs_run"]
         acc = acc.groupby(["activation", "batch_norm"])["accuracy"].mean().sort_values(kind="stable")
         if len(acc):
             (worst_a, worst_b), (best_a, best_b) = acc.index[0], acc.index[-1]
+            when = (
+                f"After {int(trained.max())} epochs"
+                if trained.min() == trained.max()
+                else f"Trained for {int(trained.min())} to {int(trained.max())} epochs (early stopping)"
+            )
             lines.append(
-                f"After {int(trials['epochs_run'].max())} epochs the {deepest}-layer cells reach test accuracy "
+                f"{when} the {deepest}-layer cells reach test accuracy "
                 f"from {acc.iloc[0]:.1%} ({worst_a}, batch norm {worst_b}) to {acc.iloc[-1]:.1%} "
                 f"({best_a}, batch norm {best_b}), mean over seeds."
             )

@@ -30,9 +30,10 @@ def training_length(ctx: ReportContext) -> str:
     maxima = set()
     for key in sorted(cells, key=str):
         runs = cells[key]
-        maximum = int(runs[0]["settings"]["epochs"])
-        maxima.add(maximum)
         epochs = np.asarray([int(r.get("epochs_run") or 0) for r in runs])
+        # The matrix's maximum; a record that does not say is taken to have trained to its end.
+        maximum = int((runs[0].get("settings") or {}).get("epochs") or epochs.max())
+        maxima.add(maximum)
         stopped = int((epochs < maximum).sum())
         stopped_all, runs_all = stopped_all + stopped, runs_all + len(runs)
         rows.append(
@@ -44,7 +45,9 @@ def training_length(ctx: ReportContext) -> str:
             }
         )
     maximum_text = ", ".join(str(m) for m in sorted(maxima))
-    patience = sorted({r["settings"].get("early_stopping_patience") for rs in cells.values() for r in rs}, key=str)
+    patience = sorted(
+        {(r.get("settings") or {}).get("early_stopping_patience") for rs in cells.values() for r in rs}, key=str
+    )
     return "\n".join(
         [
             f"{HEADING}\n",
