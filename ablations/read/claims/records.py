@@ -35,3 +35,13 @@ def outcome(record: dict[str, Any]) -> str:
     if search is not None:
         return str(search.get("status") or "missing")
     return str(record.get("status") or "missing")
+
+
+def finished_by_cell(records: list[dict[str, Any]], axes: list[str]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """The finished records grouped by their values of ``axes``, in sorted cell order."""
+    cells: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for record in records:
+        if finished(record):
+            have = labels(record)
+            cells.setdefault(tuple(have.get(axis) for axis in axes), []).append(record)
+    return {key: cells[key] for key in sorted(cells, key=str)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ablations.read.claims.records import finished, labels
+from ablations.read.claims.records import finished_by_cell
 from ablations.read.reporting.context import ReportContext
 from ablations.read.reporting.tables import markdown_table
 
@@ -33,16 +33,11 @@ def _last(history: dict, key: str) -> float:
 
 def overfitting(ctx: ReportContext) -> str:
     """The overfitting table: one row per cell, mean ± sd over the seeds that finished."""
-    cells: dict[tuple, list[dict]] = {}
-    for record in ctx.records:
-        if finished(record):
-            have = labels(record)
-            cells.setdefault(tuple(have.get(axis) for axis in ctx.axes), []).append(record)
+    cells = finished_by_cell(ctx.records, ctx.axes)
     if not cells:
         return f"{HEADING}\n\nNo finished trials.\n"
     rows = []
-    for key in sorted(cells, key=str):
-        runs = cells[key]
+    for key, runs in cells.items():
         histories = [r.get("history") or {} for r in runs]
         train = [_last(h, "accuracy") for h in histories]
         val = [_last(h, "val_accuracy") for h in histories]

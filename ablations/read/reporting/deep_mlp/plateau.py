@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ablations.read.claims.records import finished, labels
+from ablations.read.claims.records import finished_by_cell
 from ablations.read.reporting.context import ReportContext
 from ablations.read.reporting.tables import markdown_table
 
@@ -19,17 +19,12 @@ HEADING = "## Trained to a plateau?"
 
 def training_length(ctx: ReportContext) -> str:
     """Per cell: runs, epochs trained (mean, range), how many stopped before the maximum."""
-    cells: dict[tuple, list[dict]] = {}
-    for record in ctx.records:
-        if finished(record):
-            have = labels(record)
-            cells.setdefault(tuple(have.get(axis) for axis in ctx.axes), []).append(record)
+    cells = finished_by_cell(ctx.records, ctx.axes)
     if not cells:
         return f"{HEADING}\n\nNo finished trials.\n"
     rows, stopped_all, runs_all = [], 0, 0
     maxima = set()
-    for key in sorted(cells, key=str):
-        runs = cells[key]
+    for key, runs in cells.items():
         epochs = np.asarray([int(r.get("epochs_run") or 0) for r in runs])
         # The matrix's maximum; a record that does not say is taken to have trained to its end.
         maximum = int((runs[0].get("settings") or {}).get("epochs") or epochs.max())
