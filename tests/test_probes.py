@@ -67,7 +67,9 @@ def test_probe_matches_backpropagation_by_hand():
         kernel, bias = expected[layer]
         assert got[(layer, "grad_kernel")] == pytest.approx(np.linalg.norm(kernel), rel=1e-4)
         assert got[(layer, "grad_bias")] == pytest.approx(np.linalg.norm(bias), rel=1e-4)
-    assert got[("dense_0", "weight_kernel")] == pytest.approx(np.linalg.norm(w1), rel=1e-6)
+    for layer, weights in (("dense_0", (w1, b1)), ("output", (w2, b2))):  # computed in the compiled function
+        for kind, value in zip(("weight_kernel", "weight_bias"), weights, strict=True):
+            assert got[(layer, kind)] == pytest.approx(np.linalg.norm(value.astype(np.float64)), rel=1e-6)
     assert got[("dense_0", "act_mean")] == pytest.approx(expected["hidden"].mean(), abs=1e-6)
     assert got[("dense_0", "act_std")] == pytest.approx(expected["hidden"].std(), rel=1e-4)
     assert {r["layer_index"] for r in probe.rows if r["layer"] == "output"} == {2}

@@ -262,7 +262,7 @@ class FusedProgram:
 
     # -- gradient-norm probe ----------------------------------------------------------------
     def probe(self, state: State, x: Any, y: Any, summarize: Any, watched_outputs: list[Any]) -> np.ndarray:
-        """``summarize(loss, grads, activations)`` per slot on its own probe batch (K, p, ...).
+        """``summarize(loss, grads, activations, weights)`` per slot on its own probe batch (K, p, ...).
 
         Runs in training mode through ``stateless_call``; the returned state is dropped, so
         probing cannot change training (as :mod:`ablations.run.probes.gradients`).
@@ -288,7 +288,7 @@ class FusedProgram:
                     return self.loss(yp, outputs[0]), outputs
 
                 (loss, outputs), grads = jax.value_and_grad(loss_fn, has_aux=True)(ptv)
-                return summarize(loss, list(grads), list(outputs[1:]))
+                return summarize(loss, list(grads), list(outputs[1:]), ptv)
 
             self._probe = jax.jit(self._over_slots(slot_probe, n_batched=3))
         return np.asarray(self._probe(state, x, y), dtype=float)

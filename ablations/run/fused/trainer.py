@@ -302,8 +302,6 @@ class _Probe:
         layers = list(model.layers)
         self.weights = [(i, layer, w) for i, layer in enumerate(layers) for w in layer.trainable_weights]
         self.watched = [(i, layer) for i, layer in enumerate(layers) if not isinstance(layer, NOISE_LAYERS)]
-        position = {id(v): i for i, v in enumerate(model.trainable_variables)}
-        self.tv_index = [position[id(w)] for _, _, w in self.weights]
         self.records = records
         for record in records:
             record["probes"] = []
@@ -312,25 +310,20 @@ class _Probe:
         self._order: list[int] | None = None
 
     def __call__(self, state: Any, epoch: int, slots: np.ndarray) -> None:
-        from ablations.run.probes.callback import GradientProbe, summarize
+        from ablations.run.probes.callback import GradientProbe, split_summary, summarize
 
         start = time.perf_counter()
         vectors = self.engine.probe(state, self.x, self.y, summarize, [layer.output for _, layer in self.watched])
         if self._order is None:
             order = {id(v): i for i, v in enumerate(self.engine.probe_variables)}
             self._order = [order[id(w)] for _, _, w in self.weights]
-        n_grads, n_watched = len(self._order), len(self.watched)
         row = GradientProbe._row
         for k in map(int, np.flatnonzero(slots)):
-            vector = vectors[k]
-            grads = vector[1 : 1 + n_grads]
-            means = vector[1 + n_grads : 1 + n_grads + n_watched]
-            stds = vector[1 + n_grads + n_watched :]
+            grads, means, stds, norms = split_summary(vectors[k], len(self._order), len(self.watched))
             rows = []
-            for (index, layer, weight), position, tv_i in zip(self.weights, self._order, self.tv_index, strict=True):
+            for (index, layer, weight), position in zip(self.weights, self._order, strict=True):
                 rows.append(row(epoch, index, layer, f"grad_{weight.name}", grads[position]))
-                value = float(np.linalg.norm(np.asarray(state.tv[tv_i][k], dtype=np.float64)))
-                rows.append(row(epoch, index, layer, f"weight_{weight.name}", value))
+                rows.append(row(epoch, index, layer, f"weight_{weight.name}", norms[position]))
             for (index, layer), mean, std in zip(self.watched, means, stds, strict=True):
                 rows.append(row(epoch, index, layer, "act_mean", mean))
                 rows.append(row(epoch, index, layer, "act_std", std))

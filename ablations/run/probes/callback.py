@@ -11,6 +11,7 @@ not pictures.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from typing import Any
@@ -64,16 +65,30 @@ def per_tensor(tensors: list[Any], reduce: Any) -> Any:
     return ops.take(ops.concatenate(parts), ops.convert_to_tensor(inverse), axis=0)
 
 
-def summarize(loss: Any, grads: list[Any], activations: list[Any]) -> Any:
-    """``[loss, |grad| per variable..., mean per activation..., std per activation...]``."""
+def summarize(loss: Any, grads: list[Any], activations: list[Any], weights: list[Any]) -> Any:
+    """``[loss, |grad| per variable..., mean per activation..., std per activation..., |weight| per variable...]``.
+
+    The weight norms are computed here too, inside the compiled function: read on the host one
+    weight at a time they cost more than the forward and backward pass itself (a fused group
+    sliced every slot's every weight off the device).
+    """
     return ops.concatenate(
         [
             ops.reshape(ops.cast(loss, "float32"), (1,)),
             per_tensor(grads, row_l2_norms),
             per_tensor(activations, lambda rows: ops.mean(rows, axis=1)),
             per_tensor(activations, lambda rows: ops.std(rows, axis=1)),
+            per_tensor(weights, row_l2_norms),
         ]
     )
+
+
+def split_summary(vector: np.ndarray, n_variables: int, n_watched: int) -> tuple[np.ndarray, ...]:
+    """``(grad norms, activation means, activation stds, weight norms)`` of a :func:`summarize` vector."""
+    bounds = np.cumsum([1, n_variables, n_watched, n_watched, n_variables])
+    if len(vector) != bounds[-1]:
+        raise ValueError(f"a probe summary of {len(vector)} values, expected {bounds[-1]}")
+    return tuple(vector[a:b] for a, b in itertools.pairwise(bounds))
 
 
 def _finite(value: float) -> float | None:
@@ -129,16 +144,12 @@ class GradientProbe(keras.callbacks.Callback):
             self._build()
         start = time.perf_counter()
         vector = ops.convert_to_numpy(self._function(self._x, self._y)).astype(float)
-        n_grads, n_watched = len(self._order), len(self._watched)
-        grads = vector[1 : 1 + n_grads]
-        means = vector[1 + n_grads : 1 + n_grads + n_watched]
-        stds = vector[1 + n_grads + n_watched :]
+        grads, means, stds, norms = split_summary(vector, len(self._order), len(self._watched))
         rows = []
         for (index, layer, weight), position in zip(self._weights, self._order, strict=True):
             name = weight.name
             rows.append(self._row(epoch, index, layer, f"grad_{name}", grads[position]))
-            value = float(np.linalg.norm(ops.convert_to_numpy(weight).astype(np.float64)))
-            rows.append(self._row(epoch, index, layer, f"weight_{name}", value))
+            rows.append(self._row(epoch, index, layer, f"weight_{name}", norms[position]))
         for (index, layer), mean, std in zip(self._watched, means, stds, strict=True):
             rows.append(self._row(epoch, index, layer, "act_mean", mean))
             rows.append(self._row(epoch, index, layer, "act_std", std))

@@ -2,8 +2,8 @@
 
 Each backend gets the same contract: ``make_probe_function(model, loss_fn, summarize)`` returns
 ``f(x, y) -> 1-D tensor`` where ``model`` maps inputs to ``[prediction, *activations]``,
-``loss_fn(y, prediction)`` is the training loss and ``summarize(loss, grads, activations)``
-reduces everything to one vector inside the compiled function (one transfer per probe).
+``loss_fn(y, prediction)`` is the training loss and ``summarize(loss, grads, activations,
+weights)`` reduces everything to one vector inside the compiled function (one transfer per probe).
 
 The forward pass runs in training mode, because that is the gradient the optimizer gets: batch
 norm normalizes with the batch's statistics (in inference mode at initialization its moving
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 ProbeFunction = Callable[[Any, Any], Any]
-Summarize = Callable[[Any, list[Any], list[Any]], Any]
+Summarize = Callable[[Any, list[Any], list[Any], list[Any]], Any]
 
 
 def _tensorflow_step(model: Any, loss_fn: Any, summarize: Summarize, x: Any, y: Any) -> Any:
@@ -33,7 +33,7 @@ def _tensorflow_step(model: Any, loss_fn: Any, summarize: Summarize, x: Any, y: 
         outputs, _ = model.stateless_call(trainable, non_trainable, x, training=True)
         loss = loss_fn(y, outputs[0])
     grads = tape.gradient(loss, trainable, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-    return summarize(loss, list(grads), list(outputs[1:]))
+    return summarize(loss, list(grads), list(outputs[1:]), trainable)
 
 
 def _tensorflow(model: Any, loss_fn: Any, summarize: Summarize) -> ProbeFunction:
@@ -57,7 +57,7 @@ def _jax(model: Any, loss_fn: Any, summarize: Summarize) -> ProbeFunction:
     def probe(trainable: list[Any], non_trainable: list[Any], x: Any, y: Any) -> Any:
         grad_fn = jax.value_and_grad(loss_and_outputs, has_aux=True)
         (loss, outputs), grads = grad_fn(trainable, non_trainable, x, y)
-        return summarize(loss, list(grads), list(outputs[1:]))
+        return summarize(loss, list(grads), list(outputs[1:]), trainable)
 
     def call(x: Any, y: Any) -> Any:
         # Current values are read at each call; the stateless call returns new state we drop.
@@ -84,7 +84,7 @@ def _torch(model: Any, loss_fn: Any, summarize: Summarize) -> ProbeFunction:
             grads = torch.autograd.grad(loss, trainable, allow_unused=True)
         grads = [torch.zeros_like(v) if g is None else g for g, v in zip(grads, trainable, strict=True)]
         with torch.no_grad():
-            return summarize(loss.detach(), grads, [o.detach() for o in outputs[1:]])
+            return summarize(loss.detach(), grads, [o.detach() for o in outputs[1:]], [v.detach() for v in trainable])
 
     return probe
 
