@@ -58,7 +58,8 @@ def ablations(session: nox.Session) -> None:
     """Every shipped matrix on the default profile, then the reports."""
     install(session)
     profile = session.posargs[0] if session.posargs else "default"
-    session.run("ablations", "run", "all", "--profile", profile, env=RUN_ENV, success_codes=[0, 1])
+    jobs = ["--jobs", "auto"]  # one worker process per core for trial matrices; searches run in this process
+    session.run("ablations", "run", "all", "--profile", profile, *jobs, env=RUN_ENV, success_codes=[0, 1])
     session.run("ablations", "report", "all", "--profile", profile, env=RUN_ENV)
 
 

@@ -129,7 +129,21 @@ def worker(mode: str, quick: bool, slot_width: int | None, seeds: int = len(SEED
             for name in CELLS
             if all(r.get("test") for r in records)
         },
+        "timing_per_trial": timing_per_trial(records),
     }
+
+
+TIMING_PARTS = ("setup_s", "first_epoch_s", "steady_epoch_s", "evaluation_s", "total_s")
+
+
+def timing_per_trial(records: list[dict[str, Any]]) -> dict[str, float]:
+    """Mean seconds per trial of each part of the runner's timing (a fused trial's share of its group's)."""
+    out = {}
+    for part in TIMING_PARTS:
+        values = [r["timing"][part] for r in records if isinstance((r.get("timing") or {}).get(part), (int, float))]
+        if values:
+            out[part] = sum(values) / len(values)
+    return out
 
 
 def as_fit(config: Any) -> Any:
@@ -307,6 +321,43 @@ def _load(values: Any) -> str:
     return " / ".join(f"{v:.2f}" for v in values) if values else "?"
 
 
+def timing_section(results: dict[str, Any]) -> list[str]:
+    """Where a trial's seconds go in each mode, and what that says about the ratio's limit."""
+    fused = (results.get("fused") or {}).get("timing_per_trial")
+    fit = (results.get("fit-jax") or {}).get("timing_per_trial")
+    if not fused or not fit:
+        return []
+    names = {
+        "setup_s": "setup (data and model; fused: also the first probe)",
+        "first_epoch_s": "first epoch (compilation included)",
+        "steady_epoch_s": "a later epoch",
+        "evaluation_s": "test evaluation",
+        "total_s": "total",
+    }
+    lines = [
+        "",
+        "Where a trial's seconds go, mean over the trials of each mode above (a fused trial's share: its "
+        "group's seconds over the group's size):",
+        "",
+        "| part | fused | fit-jax | fused / fit-jax |",
+        "|---|---|---|---|",
+    ]
+    for part, name in names.items():
+        if part in fused and part in fit:
+            ratio = f"{fused[part] / fit[part]:.2f}x" if fit[part] else "-"
+            lines.append(f"| {name} | {fused[part]:.3f} s | {fit[part]:.3f} s | {ratio} |")
+    if fit.get("steady_epoch_s") and fused.get("steady_epoch_s") and fit.get("first_epoch_s"):
+        steady = fused["steady_epoch_s"] / fit["steady_epoch_s"]
+        first = fused["first_epoch_s"] / fit["first_epoch_s"]
+        lines += [
+            "",
+            f"A later epoch costs a fused trial {steady:.2f}x what it costs a `fit` trial, its first epoch "
+            f"{first:.2f}x: most of the fused mode's gain is compiling once per group, and the longer trials "
+            f"train, the closer the gain comes to the later epochs' {1 / steady:.2f}x.",
+        ]
+    return lines
+
+
 def page(results: dict[str, Any]) -> str:
     """The generated page: what was measured, on what, under which load, and the GPU script."""
     command = " ".join(["python bench/bench_fused.py", *results.get("argv", ["--out", "reports/fused.md"])])
@@ -370,6 +421,7 @@ def page(results: dict[str, Any]) -> str:
                 f"| {value} | {r['trials']} | {r['seconds']:.1f} | {r['trials_per_hour']:.0f} | {ratio} | "
                 f"{_load(r.get('load_before'))} |"
             )
+    lines += timing_section(results)
     workers = results.get("workers")
     if workers:
         runs = {k: v for k, v in workers.items() if k != "cells"}

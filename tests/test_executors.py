@@ -358,3 +358,25 @@ def test_missing_tensorboard_is_a_warning_not_a_failure(tmp_path: Path, monkeypa
     record = train_trial(matrix.trials("default")[0], artifacts_dir=tmp_path / "art")
     assert record["status"] == "ok", record["reason"]
     assert record["warnings"] == ["ran without TensorBoard: tensorboard = true needs TensorFlow"]
+
+
+def test_jobs_auto_gives_trial_matrices_one_worker_per_core_and_searches_none(tmp_path: Path, monkeypatch):
+    from ablations.run.execute import parallelism
+
+    trials = resolve_matrices([str(write_matrix(tmp_path, "tiny", TINY))])[0]
+    search = resolve_matrices(["search"])[0]
+    assert not search.kind.parallel_workers
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert parallelism(trials, "inline", "auto") == ("process", 2)
+    assert parallelism(trials, "dask", "auto") == ("dask", 2)
+    assert parallelism(search, "inline", "auto") == ("inline", 1)
+    assert parallelism(trials, "inline", 3) == ("inline", 3)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert parallelism(trials, "inline", "auto") == ("inline", 1)
+
+
+@pytest.mark.parametrize("jobs", ["0", "two"])
+def test_jobs_is_a_positive_number_or_auto(jobs: str):
+    done = cli("run", "deep_mlp", "--jobs", jobs)
+    assert done.returncode == 2
+    assert f"expected a number of worker processes >= 1 or 'auto', got {jobs!r}" in done.stderr

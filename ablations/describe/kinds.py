@@ -30,6 +30,9 @@ class MatrixKind(ABC):
     """What ``kind = "..."`` in a matrix file selects. Stateless: one instance serves every matrix."""
 
     name: str = ""
+    # Whether ``--jobs auto`` may hand this kind's units to worker processes (a search runs in
+    # the ablations process itself).
+    parallel_workers: bool = True
 
     def check_file(self, matrix: Matrix) -> None:
         """Checks of the whole file before any profile is expanded (a no-op by default)."""

@@ -197,6 +197,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def jobs_argument(text: str) -> int | str:
+    """``--jobs``: a positive number of worker processes, or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of worker processes >= 1 or 'auto', got {text!r}")
+    return jobs
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ablations", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,7 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the trials that have no stored result yet")
     _add_common(p)
     p.add_argument("--executor", "-e", default="inline", help="inline, process, dask")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=jobs_argument,
+        default=1,
+        help="worker processes, or auto: one per CPU core for trial matrices (process executor), none for searches",
+    )
     p.add_argument("--scheduler", help="Dask scheduler address tcp://host:port (--executor dask)")
     p.add_argument("--force", action="store_true", help="rerun trials that are already stored")
     p.add_argument("--retry-failed", action="store_true", help="also rerun failed and timed-out trials")

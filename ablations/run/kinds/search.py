@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 class SearchKind(MatrixKind):
     name = "search"
+    parallel_workers = False
 
     def check_profile(self, matrix: Matrix, profile: Profile) -> None:
         from ablations.run.search.plan import check_search_profile
