@@ -149,9 +149,9 @@ def import_framework() -> None:
     if "keras" not in sys.modules:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with filtered_native_stderr():
-            import keras  # on TensorFlow, this imports it: its start-up lines are filtered too
-
-            # Off TensorFlow nothing needs it: seeding skips its seed (3 s to import on 2 cores).
+            # On TensorFlow this imports it, so its start-up lines are filtered too; off it nothing
+            # imports TensorFlow (seeding leaves its seed out: 3 s to import on 2 cores).
+            import keras
     import keras
 
     if keras.backend.backend() == "jax":
