@@ -199,7 +199,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def jobs_argument(text: str) -> int | str:
     """``--jobs``: a positive number of worker processes, or ``auto``."""
-    if text == "auto":
+    from ablations.run.execute import AUTO_JOBS
+
+    if text == AUTO_JOBS:
         return text
     try:
         jobs = int(text)

@@ -310,23 +310,15 @@ class _Probe:
         self._order: list[int] | None = None
 
     def __call__(self, state: Any, epoch: int, slots: np.ndarray) -> None:
-        from ablations.run.probes.callback import GradientProbe, split_summary, summarize
+        from ablations.run.probes.callback import summarize, summary_rows
 
         start = time.perf_counter()
         vectors = self.engine.probe(state, self.x, self.y, summarize, [layer.output for _, layer in self.watched])
         if self._order is None:
             order = {id(v): i for i, v in enumerate(self.engine.probe_variables)}
             self._order = [order[id(w)] for _, _, w in self.weights]
-        row = GradientProbe._row
         for k in map(int, np.flatnonzero(slots)):
-            grads, means, stds, norms = split_summary(vectors[k], len(self._order), len(self.watched))
-            rows = []
-            for (index, layer, weight), position in zip(self.weights, self._order, strict=True):
-                rows.append(row(epoch, index, layer, f"grad_{weight.name}", grads[position]))
-                rows.append(row(epoch, index, layer, f"weight_{weight.name}", norms[position]))
-            for (index, layer), mean, std in zip(self.watched, means, stds, strict=True):
-                rows.append(row(epoch, index, layer, "act_mean", mean))
-                rows.append(row(epoch, index, layer, "act_std", std))
+            rows = summary_rows(epoch, vectors[k], self.weights, self._order, self.watched)
             self.records[k]["probes"].extend(rows)
             self.count[k] += 1
         self.seconds.append(time.perf_counter() - start)

@@ -83,12 +83,35 @@ def summarize(loss: Any, grads: list[Any], activations: list[Any], weights: list
     )
 
 
-def split_summary(vector: np.ndarray, n_variables: int, n_watched: int) -> tuple[np.ndarray, ...]:
-    """``(grad norms, activation means, activation stds, weight norms)`` of a :func:`summarize` vector."""
-    bounds = np.cumsum([1, n_variables, n_watched, n_watched, n_variables])
+def summary_rows(
+    epoch: int,
+    vector: np.ndarray,
+    weights: list[tuple[int, Any, Any]],
+    order: list[int],
+    watched: list[tuple[int, Any]],
+) -> list[dict[str, Any]]:
+    """The probe rows of one :func:`summarize` vector (the fit probe's and each fused slot's).
+
+    ``weights``: ``(layer index, layer, variable)`` per trainable weight; ``order``: each one's
+    position among the probe function's variables; ``watched``: ``(layer index, layer)`` per
+    watched output.
+    """
+    bounds = np.cumsum([1, len(order), len(watched), len(watched), len(order)])
     if len(vector) != bounds[-1]:
         raise ValueError(f"a probe summary of {len(vector)} values, expected {bounds[-1]}")
-    return tuple(vector[a:b] for a, b in itertools.pairwise(bounds))
+    grads, means, stds, norms = (vector[a:b] for a, b in itertools.pairwise(bounds))
+    rows = []
+    for (index, layer, weight), position in zip(weights, order, strict=True):
+        rows.append(_row(epoch, index, layer, f"grad_{weight.name}", grads[position]))
+        rows.append(_row(epoch, index, layer, f"weight_{weight.name}", norms[position]))
+    for (index, layer), mean, std in zip(watched, means, stds, strict=True):
+        rows.append(_row(epoch, index, layer, "act_mean", mean))
+        rows.append(_row(epoch, index, layer, "act_std", std))
+    return rows
+
+
+def _row(epoch: int, index: int, layer: Any, kind: str, value: float) -> dict[str, Any]:
+    return {"epoch": epoch, "layer_index": index, "layer": layer.name, "kind": kind, "value": _finite(float(value))}
 
 
 def _finite(value: float) -> float | None:
@@ -144,22 +167,10 @@ class GradientProbe(keras.callbacks.Callback):
             self._build()
         start = time.perf_counter()
         vector = ops.convert_to_numpy(self._function(self._x, self._y)).astype(float)
-        grads, means, stds, norms = split_summary(vector, len(self._order), len(self._watched))
-        rows = []
-        for (index, layer, weight), position in zip(self._weights, self._order, strict=True):
-            name = weight.name
-            rows.append(self._row(epoch, index, layer, f"grad_{name}", grads[position]))
-            rows.append(self._row(epoch, index, layer, f"weight_{name}", norms[position]))
-        for (index, layer), mean, std in zip(self._watched, means, stds, strict=True):
-            rows.append(self._row(epoch, index, layer, "act_mean", mean))
-            rows.append(self._row(epoch, index, layer, "act_std", std))
+        rows = summary_rows(epoch, vector, self._weights, self._order, self._watched)
         self.rows.extend(rows)
         self.timings.append(time.perf_counter() - start)
         self._last_epoch = epoch
-
-    @staticmethod
-    def _row(epoch: int, index: int, layer: Any, kind: str, value: float) -> dict[str, Any]:
-        return {"epoch": epoch, "layer_index": index, "layer": layer.name, "kind": kind, "value": _finite(float(value))}
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.probe(0)
