@@ -274,6 +274,51 @@ def test_probe_rows_match_the_fit_probe() -> None:
     assert fused["probe_timing"]["n"] == 3
 
 
+@needs_jax
+@pytest.mark.parametrize("batch_norm", ["before", "after"])
+def test_a_padded_last_batch_trains_as_fit_trains_the_rows_left(batch_norm: str) -> None:
+    """40 rows in batches of 32: the fused epoch's masked second batch is fit's batch of 8.
+
+    Same weights, same row order: the weights, the batch-norm statistics and the epoch's loss
+    and accuracy after one fused epoch equal two ``train_on_batch`` calls (32 rows, then 8).
+    """
+    import jax.numpy as jnp
+
+    from ablations.run.fused.engine import FusedProgram, slot_values, stack
+    from ablations.run.program import build_program
+    from ablations.run.trial_record import seed_everything
+
+    settings = config(0, depth=3, width=16, batch_norm=batch_norm, batch_size=32).settings
+    program = build_program(settings)
+    seed_everything(0, "jax")
+    model = program.build_model()
+    optimizer = program.make_optimizer()
+    optimizer.build(model.trainable_variables)
+    engine = FusedProgram(model, optimizer, program.loss, program.metrics, batch_size=32, slot_width=1)
+    x, y = program.x_train[:40], program.y_train[:40]
+    perm = np.random.default_rng(0).permutation(40)
+    state, logs, finite = engine.train_epoch(
+        stack([slot_values(model, optimizer)]), perm[None], np.ones(1, bool), jnp.asarray(x), jnp.asarray(y)
+    )
+    assert finite.all()
+    tv, ntv = engine.slot(state, 0)
+
+    reference = program.build_model()
+    reference.set_weights(model.get_weights())
+    program.compile(reference, steps_per_execution=1)
+    first = reference.train_on_batch(x[perm[:32]], y[perm[:32]], return_dict=True)
+    reference.reset_metrics()
+    last = reference.train_on_batch(x[perm[32:]], y[perm[32:]], return_dict=True)
+    variables = reference.trainable_variables + reference.non_trainable_variables
+    for fused_value, variable in zip(tv + ntv, variables, strict=True):
+        if variable.dtype.startswith("float"):
+            actual = np.asarray(variable.value)
+            np.testing.assert_allclose(fused_value, actual, rtol=2e-5, atol=2e-6, err_msg=variable.path)
+    for name in ("loss", "accuracy"):
+        expected = (32 * first[name] + 8 * last[name]) / 40
+        assert logs[name][0] == pytest.approx(expected, rel=2e-5), name
+
+
 # -- equivalence with fit (slow) ------------------------------------------------------------
 EQUIVALENCE_CELLS = {
     "plain": {"depth": 3, "width": 32},
