@@ -102,12 +102,10 @@ def epoch_batches(perm: Any, batch_size: int) -> tuple[Any, Any]:
 
     n = perm.shape[0]
     steps = -(-n // batch_size)
-    padding = steps * batch_size - n
-    if not padding:
+    if steps * batch_size == n:
         return perm.reshape(steps, batch_size), None
-    rows = jnp.concatenate([perm, perm[np.arange(padding) % n]])
-    masks = jnp.asarray((np.arange(steps * batch_size) < n).reshape(steps, batch_size))
-    return rows.reshape(steps, batch_size), masks
+    order = np.arange(steps * batch_size)
+    return perm[order % n].reshape(steps, batch_size), jnp.asarray(order < n).reshape(steps, batch_size)
 
 
 def get_keras_mask(tensor: Any) -> Any:
@@ -216,7 +214,7 @@ class FusedProgram:
         total, count, metric_vars = logs
         if mask is None:
             n, weights = y_pred.shape[0], {}
-        else:
+        else:  # explicit weights: not every metric reads the Keras mask on y_pred (RMSE does not)
             weight = jnp.asarray(mask, "float32")
             n, weights = jnp.sum(weight), {"sample_weight": weight}
         metric_vars = [
